@@ -1,0 +1,430 @@
+package dev.lowrank.kernel;
+
+import dev.lowrank.kernel.internal.KernelProvider;
+import dev.lowrank.kernel.internal.KernelProviders;
+import dev.lowrank.matrix.CsrMatrix;
+import dev.lowrank.matrix.DenseMatrix;
+import dev.lowrank.parallel.Parallel;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Objects;
+
+/**
+ * The public entry to lowrank's kernels: validates every argument (shapes, open state, aliasing,
+ * thread confinement, finite scalars), then runs the chosen provider over fixed-size blocks on the
+ * given {@link Parallel}. Results are bit-identical for any thread count (see {@link Parallel}).
+ *
+ * <p>A {@code Kernels} object is immutable and thread-safe. {@link #defaults()} uses the JVM's preferred
+ * backend (Panama when {@code jdk.incubator.vector} is loaded and C2 is on) and the common pool.
+ */
+public final class Kernels {
+
+    /** GEMM tile of C handed to one task: a multiple of every micro-kernel's row count. */
+    private static final int GEMM_TILE_ROWS = 192;
+    private static final int GEMM_TILE_COLS = 1024;
+    /** Below this many multiply-adds a GEMM runs as one task: forking would cost more than it saves. */
+    private static final long GEMM_SERIAL_WORK = 1L << 18;
+    /** Rows per block of a reduction (Gram, Frobenius dot): fixed, so sums never depend on threads. */
+    private static final int REDUCTION_BLOCK_ROWS = 1024;
+    /** Target multiply-adds per sparse block; blocks are cut by nonzeros, not by rows. */
+    private static final long SPARSE_BLOCK_WORK = 1L << 16;
+    /** Rows per block for row-wise elementwise work and for top-k scoring. */
+    private static final int ROW_BLOCK_ROWS = 512;
+
+    private static final Thread OTHER_THREAD = Thread.ofPlatform().unstarted(() -> { });
+
+    private final KernelProvider provider;
+    private final Backend backend;
+    private final Parallel parallel;
+
+    private Kernels(KernelProvider provider, Backend backend, Parallel parallel) {
+        this.provider = provider;
+        this.backend = backend;
+        this.parallel = parallel;
+    }
+
+    /** The JVM's preferred backend on the common pool. */
+    public static Kernels defaults() {
+        return of(defaultBackend(), Parallel.commonPool());
+    }
+
+    /**
+     * A specific backend on a specific {@link Parallel}. Throws {@link UnsupportedOperationException}
+     * with the reason if {@code PANAMA} is asked for and cannot load in this JVM.
+     */
+    public static Kernels of(Backend backend, Parallel parallel) {
+        Objects.requireNonNull(backend, "backend");
+        Objects.requireNonNull(parallel, "parallel");
+        KernelProvider p = backend == Backend.SCALAR ? KernelProviders.scalar() : KernelProviders.panama();
+        return new Kernels(p, backend, parallel);
+    }
+
+    /** The backend {@link #defaults()} uses: forced by {@code -Dlowrank.kernels}, else Panama where it can load. */
+    public static Backend defaultBackend() {
+        return KernelProviders.preferred() == KernelProviders.scalar() ? Backend.SCALAR : Backend.PANAMA;
+    }
+
+    /** Whether the Panama backend can load in this JVM. */
+    public static boolean panamaAvailable() {
+        return KernelProviders.panamaUnavailableReason() == null;
+    }
+
+    /** This object's backend. */
+    public Backend backend() {
+        return backend;
+    }
+
+    /** The provider's descriptive name, e.g. "panama-256" or "scalar". */
+    public String providerName() {
+        return provider.name();
+    }
+
+    public Parallel parallel() {
+        return parallel;
+    }
+
+    /** The same backend on another {@link Parallel}. */
+    public Kernels withParallel(Parallel other) {
+        return new Kernels(provider, backend, Objects.requireNonNull(other, "parallel"));
+    }
+
+    // ---------------------------------------------------------------- vector operations
+
+    /** The dot product of row {@code xRow} of X and row {@code yRow} of Y (same column count). */
+    public float dot(DenseMatrix x, int xRow, DenseMatrix y, int yRow) {
+        requireOpen(x, "X");
+        requireOpen(y, "Y");
+        Objects.checkIndex(xRow, x.rows());
+        Objects.checkIndex(yRow, y.rows());
+        if (x.cols() != y.cols()) {
+            throw new IllegalArgumentException("X is " + x.shape() + " but Y is " + y.shape() + ": rows differ in length");
+        }
+        return provider.dot(x.segment(), x.offset(xRow, 0), y.segment(), y.offset(yRow, 0), x.cols());
+    }
+
+    /**
+     * The Frobenius inner product ⟨X, Y⟩ = Σ x_ij·y_ij of two same-shape matrices: float row dots added
+     * in double, in a fixed block order.
+     */
+    public double dot(DenseMatrix x, DenseMatrix y) {
+        requireOpen(x, "X");
+        requireOpen(y, "Y");
+        requireSameShape(x, "X", y, "Y");
+        requireShareable(x, "X");
+        requireShareable(y, "Y");
+        MemorySegment xs = x.segment();
+        MemorySegment ys = y.segment();
+        int cols = x.cols();
+        return parallel.sumBlocks(blocks(x.rows(), REDUCTION_BLOCK_ROWS), b -> {
+            double sum = 0;
+            int end = Math.min(x.rows(), (b + 1) * REDUCTION_BLOCK_ROWS);
+            for (int i = b * REDUCTION_BLOCK_ROWS; i < end; i++) {
+                sum += provider.dot(xs, x.offset(i, 0), ys, y.offset(i, 0), cols);
+            }
+            return sum;
+        });
+    }
+
+    /** Y += alpha·X, elementwise (same shape; X and Y must not share memory unless they are the same matrix). */
+    public void axpy(float alpha, DenseMatrix x, DenseMatrix y) {
+        requireFinite(alpha, "alpha");
+        requireOpen(x, "X");
+        requireOpen(y, "Y");
+        requireSameShape(x, "X", y, "Y");
+        if (x != y) {
+            requireDisjoint(y.segment(), "Y", x.segment(), "X");
+        }
+        requireShareable(x, "X");
+        requireShareable(y, "Y");
+        MemorySegment xs = x.segment();
+        MemorySegment ys = y.segment();
+        forRowBlocks(y.rows(), (start, end) -> {
+            for (int i = start; i < end; i++) {
+                provider.axpy(alpha, xs, x.offset(i, 0), ys, y.offset(i, 0), x.cols());
+            }
+        });
+    }
+
+    /** X *= alpha, elementwise. */
+    public void scale(float alpha, DenseMatrix x) {
+        requireFinite(alpha, "alpha");
+        requireOpen(x, "X");
+        requireShareable(x, "X");
+        MemorySegment xs = x.segment();
+        forRowBlocks(x.rows(), (start, end) -> {
+            for (int i = start; i < end; i++) {
+                provider.scale(alpha, xs, x.offset(i, 0), x.cols());
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- dense products
+
+    /**
+     * C = alpha·op(A)·op(B) + beta·C. With beta = 0, C's old values are not read (so C may hold anything).
+     * C must not share memory with A or B.
+     */
+    public void gemm(float alpha, Op opA, DenseMatrix a, Op opB, DenseMatrix b, float beta, DenseMatrix c) {
+        Objects.requireNonNull(opA, "opA");
+        Objects.requireNonNull(opB, "opB");
+        requireFinite(alpha, "alpha");
+        requireFinite(beta, "beta");
+        requireOpen(a, "A");
+        requireOpen(b, "B");
+        requireOpen(c, "C");
+        boolean transA = opA == Op.TRANSPOSE;
+        boolean transB = opB == Op.TRANSPOSE;
+        int m = transA ? a.cols() : a.rows();
+        int inner = transA ? a.rows() : a.cols();
+        int innerB = transB ? b.cols() : b.rows();
+        int n = transB ? b.rows() : b.cols();
+        if (inner != innerB) {
+            throw new IllegalArgumentException("op(A) is " + m + "x" + inner + " but op(B) is " + innerB + "x" + n
+                    + ": inner dimensions differ (A is " + a.shape() + " " + opA + ", B is " + b.shape() + " " + opB + ")");
+        }
+        if (c.rows() != m || c.cols() != n) {
+            throw new IllegalArgumentException("C is " + c.shape() + " but op(A)·op(B) is " + m + "x" + n);
+        }
+        requireDisjoint(c.segment(), "C", a.segment(), "A");
+        requireDisjoint(c.segment(), "C", b.segment(), "B");
+        requireShareable(a, "A");
+        requireShareable(b, "B");
+        requireShareable(c, "C");
+        if ((long) m * n * inner <= GEMM_SERIAL_WORK) {
+            provider.gemm(transA, transB, alpha, a, b, beta, c, 0, m, 0, n);
+            return;
+        }
+        int tileRows = blocks(m, GEMM_TILE_ROWS);
+        int tileCols = blocks(n, GEMM_TILE_COLS);
+        parallel.forEachBlock(tileRows * tileCols, t -> {
+            int r0 = (t / tileCols) * GEMM_TILE_ROWS;
+            int c0 = (t % tileCols) * GEMM_TILE_COLS;
+            provider.gemm(transA, transB, alpha, a, b, beta, c, r0, Math.min(m, r0 + GEMM_TILE_ROWS),
+                    c0, Math.min(n, c0 + GEMM_TILE_COLS));
+        });
+    }
+
+    /**
+     * The Gramian C = AᵀA (k×k for an m×k A), written whole (both triangles). One triangle is computed
+     * per fixed block of rows in float; the blocks are added in double in block order.
+     */
+    public void gram(DenseMatrix a, DenseMatrix c) {
+        requireOpen(a, "A");
+        requireOpen(c, "C");
+        int k = a.cols();
+        if (c.rows() != k || c.cols() != k) {
+            throw new IllegalArgumentException("C is " + c.shape() + " but AᵀA is " + k + "x" + k + " (A is " + a.shape() + ")");
+        }
+        requireDisjoint(c.segment(), "C", a.segment(), "A");
+        requireShareable(a, "A");
+        int blockCount = blocks(a.rows(), REDUCTION_BLOCK_ROWS);
+        float[][] partials = new float[blockCount][k * k];
+        parallel.forEachBlock(blockCount, b -> provider.gramUpper(a, b * REDUCTION_BLOCK_ROWS,
+                Math.min(a.rows(), (b + 1) * REDUCTION_BLOCK_ROWS), partials[b]));
+        MemorySegment cs = c.segment();
+        for (int i = 0; i < k; i++) {
+            for (int j = i; j < k; j++) {
+                double sum = 0;
+                for (float[] partial : partials) {
+                    sum += partial[i * k + j];
+                }
+                cs.set(ValueLayout.JAVA_FLOAT, c.offset(i, j), (float) sum);
+                cs.set(ValueLayout.JAVA_FLOAT, c.offset(j, i), (float) sum);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- sparse products
+
+    /**
+     * C = alpha·op(A)·B + beta·C for a sparse A. With beta = 0, C's old values are not read. For
+     * {@code Op.TRANSPOSE} a temporary transpose of A is built (O(nnz)) and freed; code that multiplies
+     * by Aᵀ repeatedly should keep {@link CsrMatrix#transpose()} and pass it with {@code Op.IDENTITY}.
+     */
+    public void spmm(float alpha, Op opA, CsrMatrix a, DenseMatrix b, float beta, DenseMatrix c) {
+        Objects.requireNonNull(opA, "opA");
+        requireFinite(alpha, "alpha");
+        requireFinite(beta, "beta");
+        requireOpen(a, "A");
+        requireOpen(b, "B");
+        requireOpen(c, "C");
+        int m = opA == Op.TRANSPOSE ? a.cols() : a.rows();
+        int inner = opA == Op.TRANSPOSE ? a.rows() : a.cols();
+        if (b.rows() != inner) {
+            throw new IllegalArgumentException("op(A) is " + m + "x" + inner + " but B is " + b.shape()
+                    + ": inner dimensions differ (A is " + a.shape() + " " + opA + ")");
+        }
+        if (c.rows() != m || c.cols() != b.cols()) {
+            throw new IllegalArgumentException("C is " + c.shape() + " but op(A)·B is " + m + "x" + b.cols());
+        }
+        requireDisjoint(c.segment(), "C", b.segment(), "B");
+        requireShareable(b, "B");
+        requireShareable(c, "C");
+        if (opA == Op.TRANSPOSE) {
+            try (CsrMatrix at = a.transpose()) {
+                spmmRows(alpha, at, b, beta, c);
+            }
+        } else {
+            spmmRows(alpha, a, b, beta, c);
+        }
+    }
+
+    private void spmmRows(float alpha, CsrMatrix a, DenseMatrix b, float beta, DenseMatrix c) {
+        int[] bounds = balancedRowBlocks(a, Math.max(1, b.cols()));
+        parallel.forEachBlock(bounds.length - 1, t -> provider.spmm(alpha, a, b, beta, c, bounds[t], bounds[t + 1]));
+    }
+
+    /**
+     * Sampled dense-dense product: for every entry (i, j) stored in {@code pattern}, the matching entry of
+     * {@code out} becomes u_i·v_j (the pattern's own values are ignored). {@code out} must have the
+     * pattern's structure (see {@link CsrMatrix#copyStructure()}) and may be the pattern itself.
+     */
+    public void sddmm(CsrMatrix pattern, DenseMatrix u, DenseMatrix v, CsrMatrix out) {
+        requireOpen(pattern, "pattern");
+        requireOpen(u, "U");
+        requireOpen(v, "V");
+        requireOpen(out, "out");
+        if (u.cols() != v.cols()) {
+            throw new IllegalArgumentException("U is " + u.shape() + " but V is " + v.shape() + ": ranks differ");
+        }
+        if (u.rows() != pattern.rows() || v.rows() != pattern.cols()) {
+            throw new IllegalArgumentException("pattern is " + pattern.shape() + " but U·Vᵀ is "
+                    + u.rows() + "x" + v.rows() + " (U is " + u.shape() + ", V is " + v.shape() + ")");
+        }
+        if (!out.hasSameStructure(pattern)) {
+            throw new IllegalArgumentException("out (" + out.shape() + ", nnz " + out.nnz()
+                    + ") does not have the pattern's structure (" + pattern.shape() + ", nnz " + pattern.nnz() + ")");
+        }
+        requireShareable(u, "U");
+        requireShareable(v, "V");
+        MemorySegment outValues = out.values();
+        int[] bounds = balancedRowBlocks(pattern, Math.max(1, u.cols()));
+        parallel.forEachBlock(bounds.length - 1, t -> provider.sddmm(pattern, u, v, outValues, bounds[t], bounds[t + 1]));
+    }
+
+    // ---------------------------------------------------------------- scoring
+
+    /**
+     * The {@code k} rows of {@code items} with the highest dot product with row {@code queryRow} of
+     * {@code query}, best first, ties to the lower index. Asking for more rows than exist returns all.
+     */
+    public TopK topK(DenseMatrix query, int queryRow, DenseMatrix items, int k) {
+        requireOpen(query, "query");
+        requireOpen(items, "items");
+        Objects.checkIndex(queryRow, query.rows());
+        if (query.cols() != items.cols()) {
+            throw new IllegalArgumentException("query is " + query.shape() + " but items is " + items.shape()
+                    + ": rows differ in length");
+        }
+        if (k < 1) {
+            throw new IllegalArgumentException("k = " + k + " but at least 1 result must be asked for");
+        }
+        requireShareable(query, "query");
+        requireShareable(items, "items");
+        int want = Math.min(k, items.rows());
+        int blockCount = blocks(items.rows(), ROW_BLOCK_ROWS);
+        TopKCollector[] partial = new TopKCollector[blockCount];
+        MemorySegment qs = query.segment();
+        MemorySegment is = items.segment();
+        long qo = query.offset(queryRow, 0);
+        parallel.forEachBlock(blockCount, b -> {
+            TopKCollector collector = new TopKCollector(want);
+            int end = Math.min(items.rows(), (b + 1) * ROW_BLOCK_ROWS);
+            for (int r = b * ROW_BLOCK_ROWS; r < end; r++) {
+                collector.offer(r, provider.dot(qs, qo, is, items.offset(r, 0), items.cols()));
+            }
+            partial[b] = collector;
+        });
+        TopKCollector all = new TopKCollector(want);
+        for (TopKCollector c : partial) {
+            c.drainInto(all);
+        }
+        return all.toTopK();
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    @FunctionalInterface
+    private interface RowRange {
+        void run(int start, int end);
+    }
+
+    private void forRowBlocks(int rows, RowRange body) {
+        parallel.forEachBlock(blocks(rows, ROW_BLOCK_ROWS),
+                b -> body.run(b * ROW_BLOCK_ROWS, Math.min(rows, (b + 1) * ROW_BLOCK_ROWS)));
+    }
+
+    private static int blocks(int n, int blockSize) {
+        return (int) (((long) n + blockSize - 1) / blockSize);
+    }
+
+    /**
+     * Row boundaries that give each block about the same work (nonzeros × k plus a per-row cost), found
+     * by binary search on the row offsets: they depend on the matrix only, never on the thread count.
+     */
+    static int[] balancedRowBlocks(CsrMatrix a, int k) {
+        int rows = a.rows();
+        MemorySegment offsets = a.rowOffsets();
+        long totalWork = a.nnz() * k + rows;
+        int blockCount = (int) Math.max(1, Math.min(rows, (totalWork + SPARSE_BLOCK_WORK - 1) / SPARSE_BLOCK_WORK));
+        int[] bounds = new int[blockCount + 1];
+        bounds[blockCount] = rows;
+        for (int b = 1; b < blockCount; b++) {
+            long target = totalWork * b / blockCount;
+            int lo = bounds[b - 1];
+            int hi = rows;
+            // Smallest row r with work(0..r) >= target, where work(0..r) = offsets[r]·k + r.
+            while (lo < hi) {
+                int mid = (lo + hi) >>> 1;
+                if (offsets.getAtIndex(ValueLayout.JAVA_LONG, mid) * k + mid < target) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            bounds[b] = lo;
+        }
+        return bounds;
+    }
+
+    private static void requireOpen(DenseMatrix m, String name) {
+        Objects.requireNonNull(m, name);
+        if (m.isClosed()) {
+            throw new IllegalStateException(name + " (" + m.shape() + ") is closed");
+        }
+    }
+
+    private static void requireOpen(CsrMatrix m, String name) {
+        Objects.requireNonNull(m, name);
+        if (m.isClosed()) {
+            throw new IllegalStateException(name + " (" + m.shape() + " CSR) is closed");
+        }
+    }
+
+    private static void requireSameShape(DenseMatrix x, String xName, DenseMatrix y, String yName) {
+        if (x.rows() != y.rows() || x.cols() != y.cols()) {
+            throw new IllegalArgumentException(xName + " is " + x.shape() + " but " + yName + " is " + y.shape());
+        }
+    }
+
+    private static void requireFinite(float value, String name) {
+        if (!Float.isFinite(value)) {
+            throw new IllegalArgumentException(name + " = " + value + " is not finite");
+        }
+    }
+
+    private static void requireDisjoint(MemorySegment out, String outName, MemorySegment in, String inName) {
+        if (out.byteSize() > 0 && in.byteSize() > 0 && out.asOverlappingSlice(in).isPresent()) {
+            throw new IllegalArgumentException(outName + " shares memory with " + inName
+                    + "; the output must not overlap an input");
+        }
+    }
+
+    /** Fork/join workers cannot touch a confined arena's memory: refuse it up front with the fix. */
+    private void requireShareable(DenseMatrix m, String name) {
+        if (parallel.parallelism() > 1 && !m.segment().isAccessibleBy(OTHER_THREAD)) {
+            throw new IllegalArgumentException(name + " (" + m.shape() + ") lives in memory confined to one thread,"
+                    + " which fork/join workers cannot access; allocate it in a shared arena or use Parallel.sequential()");
+        }
+    }
+}

@@ -1,0 +1,142 @@
+package dev.lowrank.parallel;
+
+import java.util.Objects;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinTask;
+import java.util.concurrent.RecursiveAction;
+import java.util.function.IntToDoubleFunction;
+
+/**
+ * Where lowrank's kernels run their work: a fork/join pool, or the calling thread.
+ *
+ * <p>Work is always cut into a number of blocks that the caller derives from the problem alone (never
+ * from the thread count), and each block is computed the same way whichever thread runs it. Reductions
+ * keep one partial per block and add the partials in block order. That is why every result is
+ * bit-identical on 1, 2 or N threads.
+ *
+ * <p>A pool passed to {@link #on(ForkJoinPool)} stays the caller's: lowrank never shuts it down.
+ * {@link #threads(int)} makes a pool of its own, which {@link #close()} shuts down.
+ */
+public final class Parallel implements AutoCloseable {
+
+    private static final Parallel COMMON = new Parallel(ForkJoinPool.commonPool(), false);
+    private static final Parallel SEQUENTIAL = new Parallel(null, false);
+
+    /** Null means: run every block in the calling thread. */
+    private final ForkJoinPool pool;
+    private final boolean ownsPool;
+
+    private Parallel(ForkJoinPool pool, boolean ownsPool) {
+        this.pool = pool;
+        this.ownsPool = ownsPool;
+    }
+
+    /** The JVM's common fork/join pool (the default everywhere in lowrank). */
+    public static Parallel commonPool() {
+        return COMMON;
+    }
+
+    /** Every block in the calling thread, in order. */
+    public static Parallel sequential() {
+        return SEQUENTIAL;
+    }
+
+    /** The caller's pool, which lowrank uses but never shuts down. */
+    public static Parallel on(ForkJoinPool pool) {
+        return new Parallel(Objects.requireNonNull(pool, "pool"), false);
+    }
+
+    /**
+     * A new pool of {@code threads} workers owned by the returned object (close it to stop them);
+     * {@code threads == 1} runs in the calling thread.
+     */
+    public static Parallel threads(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads = " + threads + " but at least 1 is needed");
+        }
+        return threads == 1 ? SEQUENTIAL : new Parallel(new ForkJoinPool(threads), true);
+    }
+
+    /** How many threads may run blocks at once. */
+    public int parallelism() {
+        return pool == null ? 1 : pool.getParallelism();
+    }
+
+    /** What runs a block of work: blocks are numbered from 0. */
+    @FunctionalInterface
+    public interface Block {
+        void run(int block);
+    }
+
+    /** Runs {@code body.run(b)} for every {@code b} in {@code [0, blockCount)}, and returns when all are done. */
+    public void forEachBlock(int blockCount, Block body) {
+        Objects.requireNonNull(body, "body");
+        if (blockCount < 0) {
+            throw new IllegalArgumentException("blockCount = " + blockCount + " is negative");
+        }
+        if (pool == null || blockCount <= 1 || pool.getParallelism() == 1) {
+            for (int b = 0; b < blockCount; b++) {
+                body.run(b);
+            }
+            return;
+        }
+        BlockRange all = new BlockRange(body, 0, blockCount);
+        if (ForkJoinTask.inForkJoinPool() && ForkJoinTask.getPool() == pool) {
+            all.invoke();
+        } else {
+            pool.invoke(all);
+        }
+    }
+
+    /**
+     * The sum of {@code block.applyAsDouble(b)} over {@code b} in {@code [0, blockCount)}, computed in
+     * parallel and added in block order, so the result does not depend on the thread count.
+     */
+    public double sumBlocks(int blockCount, IntToDoubleFunction block) {
+        Objects.requireNonNull(block, "block");
+        double[] partials = new double[Math.max(0, blockCount)];
+        forEachBlock(blockCount, b -> partials[b] = block.applyAsDouble(b));
+        double sum = 0;
+        for (double p : partials) {
+            sum += p;
+        }
+        return sum;
+    }
+
+    /** Shuts down the pool if this object made it; otherwise does nothing. */
+    @Override
+    public void close() {
+        if (ownsPool) {
+            pool.shutdown();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return pool == null ? "Parallel[sequential]" : "Parallel[" + pool.getParallelism() + " threads"
+                + (ownsPool ? ", own pool]" : "]");
+    }
+
+    /** Splits a range of blocks in halves until single blocks remain. */
+    private static final class BlockRange extends RecursiveAction {
+        private final Block body;
+        private final int start;
+        private final int end;
+
+        BlockRange(Block body, int start, int end) {
+            this.body = body;
+            this.start = start;
+            this.end = end;
+        }
+
+        @Override
+        protected void compute() {
+            if (end - start == 1) {
+                body.run(start);
+                return;
+            }
+            int mid = (start + end) >>> 1;
+            invokeAll(new BlockRange(body, start, mid), new BlockRange(body, mid, end));
+        }
+    }
+}
