@@ -103,6 +103,42 @@ public final class PanamaKernels implements KernelProvider {
         }
     }
 
+    @Override
+    public void adam(float alpha, float beta1, float beta2, float epsilon, MemorySegment p, long pOffset,
+                     MemorySegment g, long gOffset, MemorySegment m, long mOffset, MemorySegment v, long vOffset, int n) {
+        // Plain mul/add, no FMA: the scalar provider rounds the same way, so both give identical bits.
+        FloatVector c1 = FloatVector.broadcast(S, 1f - beta1);
+        FloatVector c2 = FloatVector.broadcast(S, 1f - beta2);
+        FloatVector a = FloatVector.broadcast(S, alpha);
+        FloatVector eps = FloatVector.broadcast(S, epsilon);
+        int t = 0;
+        for (; t <= n - L; t += L) {
+            long b = (long) t * Float.BYTES;
+            FloatVector gt = load(g, gOffset + b);
+            FloatVector mt = load(m, mOffset + b);
+            FloatVector vt = load(v, vOffset + b);
+            mt = mt.add(gt.sub(mt).mul(c1));
+            vt = vt.add(gt.mul(gt).sub(vt).mul(c2));
+            mt.intoMemorySegment(m, mOffset + b, ORDER);
+            vt.intoMemorySegment(v, vOffset + b, ORDER);
+            FloatVector step = mt.mul(a).div(vt.lanewise(VectorOperators.SQRT).add(eps));
+            load(p, pOffset + b).sub(step).intoMemorySegment(p, pOffset + b, ORDER);
+        }
+        if (t < n) {
+            VectorMask<Float> k = S.indexInRange(t, n);
+            long b = (long) t * Float.BYTES;
+            FloatVector gt = load(g, gOffset + b, k);
+            FloatVector mt = load(m, mOffset + b, k);
+            FloatVector vt = load(v, vOffset + b, k);
+            mt = mt.add(gt.sub(mt).mul(c1));
+            vt = vt.add(gt.mul(gt).sub(vt).mul(c2));
+            mt.intoMemorySegment(m, mOffset + b, ORDER, k);
+            vt.intoMemorySegment(v, vOffset + b, ORDER, k);
+            FloatVector step = mt.mul(a).div(vt.lanewise(VectorOperators.SQRT).add(eps));
+            load(p, pOffset + b, k).sub(step).intoMemorySegment(p, pOffset + b, ORDER, k);
+        }
+    }
+
     /*
      * GEMM, BLIS style. Assumptions the loops below rely on:
      * - A, B, C are row-major with row strides a.rowStride() etc. (floats); op() only changes how packing
