@@ -10,4 +10,7 @@ module dev.lowrank {
     exports dev.lowrank.matrix;
     exports dev.lowrank.parallel;
     exports dev.lowrank.kernel;
+    exports dev.lowrank.loss;
+    exports dev.lowrank.train;
+    exports dev.lowrank.model;
 }
