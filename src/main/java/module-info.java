@@ -10,4 +10,6 @@ module dev.lowrank {
     exports dev.lowrank.matrix;
     exports dev.lowrank.parallel;
     exports dev.lowrank.kernel;
+    exports dev.lowrank.io;
+    exports dev.lowrank.eval;
 }
