@@ -143,7 +143,7 @@ public final class RatingsReader {
                 line = nextLine(in);
             } while (line != null && (line.isBlank() || line.startsWith("%")));
             if (line == null) {
-                throw new RatingsParseException(name, lineNumber + 1, "the size line 'rows cols entries' is missing");
+                throw new RatingsParseException(name, lineNumber, "the size line 'rows cols entries' is missing");
             }
             long[] size = sizeLine(line);
             int rows = (int) size[0];
@@ -175,10 +175,11 @@ public final class RatingsReader {
                     int i = index(fields[0], rows, "row");
                     int j = index(fields[1], cols, "column");
                     float v = valueFields == 2 ? 1f : number(fields[2], "value");
-                    add(() -> builder.add(Integer.toString(i), Integer.toString(j), v));
+                    // Ids are the file's 1-based numbers, registered above in order, so index = number - 1.
+                    add(() -> builder.add(Integer.toString(i + 1), Integer.toString(j + 1), v));
                     if (i != j && !symmetry.equals("general")) {
                         float mirrored = symmetry.equals("symmetric") ? v : -v;
-                        add(() -> builder.add(Integer.toString(j), Integer.toString(i), mirrored));
+                        add(() -> builder.add(Integer.toString(j + 1), Integer.toString(i + 1), mirrored));
                     }
                 } catch (BadLine bad) {
                     reject(bad);
