@@ -10,6 +10,8 @@ module dev.lowrank {
     exports dev.lowrank.matrix;
     exports dev.lowrank.parallel;
     exports dev.lowrank.kernel;
+    exports dev.lowrank.io;
+    exports dev.lowrank.eval;
     exports dev.lowrank.loss;
     exports dev.lowrank.train;
     exports dev.lowrank.model;

@@ -453,17 +453,23 @@ public final class CsrMatrix implements AutoCloseable {
         private long sortRowsAndMerge(long[] offsets, MemorySegment ci, MemorySegment va, int longestRow,
                                       DuplicatePolicy policy) {
             long[] keys = new long[longestRow];
+            float[] arrival = policy == DuplicatePolicy.LAST ? new float[longestRow] : null;
             long write = 0;
             for (int i = 0; i < rows; i++) {
                 long start = offsets[i];
                 int len = (int) (offsets[i + 1] - start);
                 offsets[i] = write;
-                // Key = column in the high half, value bits in the low half: sorting the keys sorts by
-                // column, and duplicates by bit pattern, so SUM does not depend on input order.
+                // Key = column in the high half; in the low half the value's bits (so SUM adds duplicates
+                // in an order that does not depend on the input order) or, for LAST, the arrival position
+                // within the row (the counting sort by row kept the input order).
                 boolean sorted = true;
                 for (int t = 0; t < len; t++) {
-                    keys[t] = ((long) ci.getAtIndex(ValueLayout.JAVA_INT, start + t) << 32)
-                            | (Float.floatToRawIntBits(va.getAtIndex(ValueLayout.JAVA_FLOAT, start + t)) & 0xffffffffL);
+                    float value = va.getAtIndex(ValueLayout.JAVA_FLOAT, start + t);
+                    long low = arrival != null ? t : Float.floatToRawIntBits(value) & 0xffffffffL;
+                    if (arrival != null) {
+                        arrival[t] = value;
+                    }
+                    keys[t] = ((long) ci.getAtIndex(ValueLayout.JAVA_INT, start + t) << 32) | low;
                     sorted &= t == 0 || keys[t - 1] < keys[t];
                 }
                 if (!sorted) {
@@ -471,16 +477,14 @@ public final class CsrMatrix implements AutoCloseable {
                 }
                 for (int t = 0; t < len; ) {
                     int j = (int) (keys[t] >>> 32);
-                    double sum = Float.intBitsToFloat((int) keys[t]);
                     int u = t + 1;
-                    for (; u < len && (int) (keys[u] >>> 32) == j; u++) {
-                        if (policy == DuplicatePolicy.ERROR) {
-                            throw new IllegalArgumentException("duplicate entry at (" + i + ", " + j
-                                    + "); use DuplicatePolicy.SUM to add duplicates");
-                        }
-                        sum += Float.intBitsToFloat((int) keys[u]);
+                    while (u < len && (int) (keys[u] >>> 32) == j) {
+                        u++;
                     }
-                    float merged = (float) sum;
+                    if (u - t > 1 && policy == DuplicatePolicy.ERROR) {
+                        throw new DuplicateEntryException(i, j);
+                    }
+                    float merged = arrival != null ? arrival[(int) keys[u - 1]] : sumOfLowHalves(keys, t, u);
                     if (!Float.isFinite(merged)) {
                         throw new IllegalArgumentException("the duplicates at (" + i + ", " + j
                                 + ") sum to " + merged + ", which is not finite as a float");
@@ -493,6 +497,14 @@ public final class CsrMatrix implements AutoCloseable {
             }
             offsets[rows] = write;
             return write;
+        }
+
+        private static float sumOfLowHalves(long[] keys, int from, int to) {
+            double sum = 0;
+            for (int t = from; t < to; t++) {
+                sum += Float.intBitsToFloat((int) keys[t]);
+            }
+            return (float) sum;
         }
 
         private void allocate(long newCapacity) {

@@ -8,5 +8,7 @@ public enum DuplicatePolicy {
      * Store the sum of the duplicates. They are added in ascending order of their values' bit patterns,
      * so the sum does not depend on the order the entries were given in.
      */
-    SUM
+    SUM,
+    /** Keep the entry that was added last (a later rating of the same item replaces an earlier one). */
+    LAST
 }
