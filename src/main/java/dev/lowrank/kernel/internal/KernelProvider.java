@@ -50,4 +50,12 @@ public interface KernelProvider {
 
     /** For every stored (i, j) at position p of {@code pattern}'s rows [rowStart, rowEnd): out[p] = u_i·v_j. */
     void sddmm(CsrMatrix pattern, DenseMatrix u, DenseMatrix v, MemorySegment outValues, int rowStart, int rowEnd);
+
+    /**
+     * Solves M·x = b for a symmetric positive-definite n×n M by Cholesky (M = RᵀR, R upper). M is
+     * row-major in {@code m}; only its upper triangle is read, and it is overwritten with R. {@code b}
+     * is overwritten with x. Returns false, with m and b in an unspecified state, if a pivot is not
+     * positive (M is not positive definite to working precision).
+     */
+    boolean choleskySolve(float[] m, float[] b, int n);
 }

@@ -139,4 +139,48 @@ public final class ScalarKernels implements KernelProvider {
             }
         }
     }
+
+    @Override
+    public boolean choleskySolve(float[] m, float[] b, int n) {
+        for (int p = 0; p < n; p++) {
+            int rowP = p * n;
+            float pivot = m[rowP + p];
+            if (!(pivot > 0f)) {
+                return false;
+            }
+            float r = (float) Math.sqrt(pivot);
+            m[rowP + p] = r;
+            float inv = 1f / r;
+            for (int j = p + 1; j < n; j++) {
+                m[rowP + j] *= inv;
+            }
+            // Rank-1 update of the trailing upper triangle: row i loses r_pi · (row p) from column i on.
+            for (int i = p + 1; i < n; i++) {
+                float f = m[rowP + i];
+                int rowI = i * n;
+                for (int j = i; j < n; j++) {
+                    m[rowI + j] -= f * m[rowP + j];
+                }
+            }
+        }
+        // Rᵀ·z = b, row-oriented: once z_p is known, subtract its share from the later entries.
+        for (int p = 0; p < n; p++) {
+            int rowP = p * n;
+            float z = b[p] / m[rowP + p];
+            b[p] = z;
+            for (int j = p + 1; j < n; j++) {
+                b[j] -= m[rowP + j] * z;
+            }
+        }
+        // R·x = z from the bottom: x_i = (z_i − R[i, i+1..n)·x[i+1..n)) / r_ii.
+        for (int i = n - 1; i >= 0; i--) {
+            int rowI = i * n;
+            float sum = b[i];
+            for (int j = i + 1; j < n; j++) {
+                sum -= m[rowI + j] * b[j];
+            }
+            b[i] = sum / m[rowI + i];
+        }
+        return true;
+    }
 }

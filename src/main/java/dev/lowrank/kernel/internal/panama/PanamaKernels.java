@@ -380,4 +380,68 @@ public final class PanamaKernels implements KernelProvider {
     private static FloatVector load(MemorySegment s, long offset, VectorMask<Float> m) {
         return FloatVector.fromMemorySegment(S, s, offset, ORDER, m);
     }
+
+    @Override
+    public boolean choleskySolve(float[] m, float[] b, int n) {
+        for (int p = 0; p < n; p++) {
+            int rowP = p * n;
+            float pivot = m[rowP + p];
+            if (!(pivot > 0f)) {
+                return false;
+            }
+            float r = (float) Math.sqrt(pivot);
+            m[rowP + p] = r;
+            scaleArray(m, rowP + p + 1, n - p - 1, 1f / r);
+            // Rank-1 update of the trailing upper triangle, one contiguous row segment at a time.
+            for (int i = p + 1; i < n; i++) {
+                axpyArray(-m[rowP + i], m, rowP + i, m, i * n + i, n - i);
+            }
+        }
+        for (int p = 0; p < n; p++) {
+            int rowP = p * n;
+            float z = b[p] / m[rowP + p];
+            b[p] = z;
+            axpyArray(-z, m, rowP + p + 1, b, p + 1, n - p - 1);
+        }
+        for (int i = n - 1; i >= 0; i--) {
+            int rowI = i * n;
+            b[i] = (b[i] - dotArray(m, rowI + i + 1, b, i + 1, n - i - 1)) / m[rowI + i];
+        }
+        return true;
+    }
+
+    /** y[yo..yo+len) += alpha·x[xo..xo+len). */
+    private static void axpyArray(float alpha, float[] x, int xo, float[] y, int yo, int len) {
+        FloatVector a = FloatVector.broadcast(S, alpha);
+        int t = 0;
+        for (; t <= len - L; t += L) {
+            FloatVector.fromArray(S, x, xo + t).fma(a, FloatVector.fromArray(S, y, yo + t)).intoArray(y, yo + t);
+        }
+        for (; t < len; t++) {
+            y[yo + t] = Math.fma(alpha, x[xo + t], y[yo + t]);
+        }
+    }
+
+    private static void scaleArray(float[] x, int xo, int len, float alpha) {
+        int t = 0;
+        for (; t <= len - L; t += L) {
+            FloatVector.fromArray(S, x, xo + t).mul(alpha).intoArray(x, xo + t);
+        }
+        for (; t < len; t++) {
+            x[xo + t] *= alpha;
+        }
+    }
+
+    private static float dotArray(float[] x, int xo, float[] y, int yo, int len) {
+        FloatVector acc = FloatVector.zero(S);
+        int t = 0;
+        for (; t <= len - L; t += L) {
+            acc = FloatVector.fromArray(S, x, xo + t).fma(FloatVector.fromArray(S, y, yo + t), acc);
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; t < len; t++) {
+            sum = Math.fma(x[xo + t], y[yo + t], sum);
+        }
+        return sum;
+    }
 }

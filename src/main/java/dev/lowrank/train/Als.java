@@ -1,0 +1,549 @@
+package dev.lowrank.train;
+
+import dev.lowrank.kernel.Kernels;
+import dev.lowrank.loss.Gradients;
+import dev.lowrank.loss.Observations;
+import dev.lowrank.loss.Regularization;
+import dev.lowrank.loss.SquaredLoss;
+import dev.lowrank.matrix.CsrMatrix;
+import dev.lowrank.matrix.DenseMatrix;
+import dev.lowrank.model.FactorModel;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/**
+ * Alternating least squares (seed 004): each half-step fixes one side's factors and solves every row of
+ * the other side in closed form, in parallel over rows, by Cholesky of a small system.
+ *
+ * <p><b>Explicit feedback</b> minimises exactly the objective of {@link SquaredLoss#l4}:
+ * <pre>
+ *   λ1·Σ_Ω (a_ij − x_ij)² + λ2·Σ_∉Ω (u_i·v_j)² + ρ_f(‖U‖² + ‖V‖²) + ρ_b(‖b‖² + ‖c‖²),
+ *   x_ij = μ + b_i + c_j + u_i·v_j   (biases only if the model has them)
+ * </pre>
+ * For user i with observed items Ω_i and z = (b_i, u_i), ṽ_j = (1, v_j), S = Σ_Ω_i ṽ_j ṽ_jᵀ:
+ * <pre>
+ *   [λ1·S + λ2·(0 ⊕ (VᵀV − S_ff)) + diag(ρ_b, ρ_f…)] z = λ1·Σ_Ω_i (a_ij − μ − c_j)·ṽ_j
+ * </pre>
+ * The unobserved entries enter only through the Gramian VᵀV, computed once per half-step, so a
+ * half-step costs O(nnz·k² + (m+n)·k³) (the WALS trick) and never visits the m·n unobserved entries.
+ * μ (unpenalised) is set to its exact minimiser before each user half-step. Every step is an exact block
+ * minimisation, so the objective never increases (to rounding).
+ *
+ * <p><b>Implicit feedback</b> (Hu, Koren and Volinsky 2008) reads a_ij ≥ 0 as confidence
+ * c_ij = 1 + α·a_ij in a preference of 1 on observed entries and 0 elsewhere, and minimises
+ * Σ_all c_ij (p_ij − u_i·v_j)² + ρ_f(‖U‖² + ‖V‖²), with the per-row system
+ * (VᵀV + α·Σ_Ω_i a_ij v_j v_jᵀ + ρ_f I) u_i = Σ_Ω_i c_ij v_j. It needs a model without biases.
+ *
+ * <p>Rows are independent and each is solved the same way on any thread, so the factors are
+ * bit-identical for every thread count. The reported loss of an iteration is the objective after it.
+ * Workspaces are allocated once per fit (one per worker thread that takes part).
+ */
+public final class Als {
+
+    /** Rows gathered per {@link Kernels#gramUpper} call: 1024 rows of k + 1 floats stay in L2. */
+    private static final int CHUNK_ROWS = 1024;
+    /** Target work (multiply-adds) per parallel block of rows. */
+    private static final long BLOCK_WORK = 1L << 20;
+
+    private final int maxIterations;
+    private final double tolerance;
+    private final Duration timeBudget;
+    private final EpochListener listener;
+    private final Kernels kernels;
+    private final float lambda1;
+    private final float lambda2;
+    private final Regularization regularization;
+    /** NaN for explicit feedback. */
+    private final float alpha;
+
+    private Als(Builder b) {
+        this.maxIterations = b.maxIterations;
+        this.tolerance = b.tolerance;
+        this.timeBudget = b.timeBudget;
+        this.listener = b.listener;
+        this.kernels = b.kernels;
+        this.lambda1 = b.lambda1;
+        this.lambda2 = b.lambda2;
+        this.regularization = b.regularization;
+        this.alpha = b.alpha;
+    }
+
+    /** Explicit-feedback ALS with λ1 = 1, λ2 = 0, ρ = 0.1 on factors and biases, 10 iterations. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    private boolean implicit() {
+        return !Float.isNaN(alpha);
+    }
+
+    /**
+     * Trains {@code model} in place on the observed entries; returns the objective per iteration.
+     * The model's kernels are not used: this object's are.
+     */
+    public History fit(FactorModel model, Observations data) {
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(data, "data");
+        if (model.users() != data.users() || model.items() != data.items()) {
+            throw new IllegalArgumentException("the data is " + data.shape() + " but the model is "
+                    + model.users() + "x" + model.items() + " (users x items)");
+        }
+        if (implicit()) {
+            if (model.hasBiases()) {
+                throw new IllegalArgumentException("implicit-feedback ALS fits factors only; create the model without biases");
+            }
+            requireNonNegative(data.byUser());
+        }
+        double[] losses = new double[maxIterations];
+        double[] seconds = new double[maxIterations];
+        double[] norms = new double[maxIterations];
+        long deadline = timeBudget == null ? Long.MAX_VALUE : System.nanoTime() + timeBudget.toNanos();
+        StopReason reason = StopReason.MAX_EPOCHS;
+        int done = 0;
+        int k = model.rank();
+        try (Run run = new Run(model, data)) {
+            double total = 0;
+            for (int it = 1; it <= maxIterations; it++) {
+                long start = System.nanoTime();
+                if (model.hasBiases()) {
+                    run.updateGlobalBias();
+                }
+                run.halfStep(data.byUser(), model.userFactors(), model.itemFactors(),
+                        model.hasBiases() ? model.userBiases() : null, model.hasBiases() ? model.itemBiases() : null, "user");
+                run.halfStep(data.byItem(), model.itemFactors(), model.userFactors(),
+                        model.hasBiases() ? model.itemBiases() : null, model.hasBiases() ? model.userBiases() : null, "item");
+                double value = run.objective();
+                double norm = run.gradientNorm();
+                double elapsed = (System.nanoTime() - start) * 1e-9;
+                total += elapsed;
+                if (!Double.isFinite(value)) {
+                    throw new ArithmeticException("ALS diverged at iteration " + it + ": the objective is " + value
+                            + " at rank " + k + "; the data or the weights overflow float (raise the regularization)");
+                }
+                losses[it - 1] = value;
+                seconds[it - 1] = elapsed;
+                norms[it - 1] = norm;
+                done = it;
+                listener.onEpoch(new EpochReport(it, maxIterations, value, norm, Double.NaN, elapsed, total));
+                if (tolerance > 0 && it > 1 && Math.abs(value - losses[it - 2]) <= tolerance * Math.abs(losses[it - 2])) {
+                    reason = StopReason.CONVERGED;
+                    break;
+                }
+                if (it < maxIterations && System.nanoTime() >= deadline) {
+                    reason = StopReason.TIME_BUDGET;
+                    break;
+                }
+            }
+        }
+        return new History(losses, seconds, norms, done, reason);
+    }
+
+    private static void requireNonNegative(CsrMatrix a) {
+        MemorySegment values = a.values();
+        for (long p = 0; p < a.nnz(); p++) {
+            float v = values.getAtIndex(ValueLayout.JAVA_FLOAT, p);
+            if (v < 0f) {
+                throw new IllegalArgumentException("implicit feedback needs non-negative values (counts, durations), but "
+                        + "entry " + p + " is " + v);
+            }
+        }
+    }
+
+    /** Per-worker scratch: a chunk of gathered rows, the normal matrix and right-hand side. */
+    private static final class Workspace implements AutoCloseable {
+        final DenseMatrix rows;
+        final float[] gram;
+        final float[] system;
+        final float[] rhs;
+
+        Workspace(int dim) {
+            rows = DenseMatrix.zeros(CHUNK_ROWS, dim);
+            gram = new float[dim * dim];
+            system = new float[dim * dim];
+            rhs = new float[dim];
+        }
+
+        @Override
+        public void close() {
+            rows.close();
+        }
+    }
+
+    /** The state of one fit: workspaces, the Gramian, the loss used for reporting. */
+    private final class Run implements AutoCloseable {
+        final FactorModel model;
+        final Observations data;
+        final int rank;
+        final int dim;
+        final int offset;
+        final DenseMatrix gramian;
+        final float[] gramianArray;
+        final ConcurrentLinkedQueue<Workspace> idle = new ConcurrentLinkedQueue<>();
+        final List<Workspace> all = new ArrayList<>();
+        final SquaredLoss loss;
+        final Gradients gradients;
+        final CsrMatrix scores;
+        final int[] userBlocks;
+        final int[] itemBlocks;
+
+        Run(FactorModel model, Observations data) {
+            this.model = model;
+            this.data = data;
+            this.rank = model.rank();
+            this.offset = model.hasBiases() ? 1 : 0;
+            this.dim = rank + offset;
+            this.gramianArray = new float[rank * rank];
+            this.userBlocks = rowBlocks(data.byUser(), dim);
+            this.itemBlocks = rowBlocks(data.byItem(), dim);
+            List<AutoCloseable> made = new ArrayList<>();
+            try {
+                gramian = track(made, DenseMatrix.zeros(rank, rank));
+                if (implicit()) {
+                    loss = null;
+                    gradients = null;
+                    scores = track(made, data.byUser().copyStructure());
+                } else {
+                    loss = track(made, SquaredLoss.l4(data, lambda1, lambda2, regularization, kernels));
+                    gradients = track(made, Gradients.like(model));
+                    scores = model.hasBiases() ? track(made, data.byUser().copyStructure()) : null;
+                }
+            } catch (RuntimeException | Error e) {
+                closeAll(made, e);
+                throw e;
+            }
+        }
+
+        /** μ ← mean over Ω of a_ij − b_i − c_j − u_i·v_j: its exact minimiser (μ is not penalised). */
+        void updateGlobalBias() {
+            CsrMatrix a = data.byUser();
+            if (a.nnz() == 0) {
+                model.setGlobalBias(0f);
+                return;
+            }
+            kernels.sddmm(a, model.userFactors(), model.itemFactors(), scores);
+            MemorySegment offsets = a.rowOffsets();
+            MemorySegment cols = a.columnIndices();
+            MemorySegment values = a.values();
+            MemorySegment s = scores.values();
+            DenseMatrix b = model.userBiases();
+            DenseMatrix c = model.itemBiases();
+            double sum = kernels.parallel().sumBlocks(userBlocks.length - 1, blk -> {
+                double part = 0;
+                for (int i = userBlocks[blk]; i < userBlocks[blk + 1]; i++) {
+                    float bi = b.get(0, i);
+                    long end = offsets.getAtIndex(ValueLayout.JAVA_LONG, i + 1L);
+                    for (long p = offsets.getAtIndex(ValueLayout.JAVA_LONG, i); p < end; p++) {
+                        part += values.getAtIndex(ValueLayout.JAVA_FLOAT, p) - bi
+                                - c.get(0, cols.getAtIndex(ValueLayout.JAVA_INT, p)) - s.getAtIndex(ValueLayout.JAVA_FLOAT, p);
+                    }
+                }
+                return part;
+            });
+            model.setGlobalBias((float) (sum / a.nnz()));
+        }
+
+        /**
+         * Solves every row of {@code x} (with its biases {@code xBias}) given the fixed side {@code y}
+         * ({@code yBias}); {@code a} has x's rows as rows.
+         */
+        void halfStep(CsrMatrix a, DenseMatrix x, DenseMatrix y, DenseMatrix xBias, DenseMatrix yBias, String side) {
+            if (lambda2 > 0f || implicit()) {
+                kernels.gram(y, gramian);
+                for (int r = 0; r < rank; r++) {
+                    MemorySegment.copy(gramian.segment(), ValueLayout.JAVA_FLOAT, gramian.offset(r, 0),
+                            gramianArray, r * rank, rank);
+                }
+            }
+            int[] blocks = a == data.byUser() ? userBlocks : itemBlocks;
+            float mu = model.hasBiases() ? model.globalBias() : 0f;
+            kernels.parallel().forEachBlock(blocks.length - 1, blk -> {
+                Workspace ws = idle.poll();
+                if (ws == null) {
+                    ws = new Workspace(dim);
+                    synchronized (all) {
+                        all.add(ws);
+                    }
+                }
+                try {
+                    for (int i = blocks[blk]; i < blocks[blk + 1]; i++) {
+                        solveRow(a, i, x, y, xBias, yBias, mu, ws, side);
+                    }
+                } finally {
+                    idle.add(ws);
+                }
+            });
+        }
+
+        private void solveRow(CsrMatrix a, int i, DenseMatrix x, DenseMatrix y, DenseMatrix xBias, DenseMatrix yBias,
+                              float mu, Workspace ws, String side) {
+            MemorySegment offsets = a.rowOffsets();
+            MemorySegment cols = a.columnIndices();
+            MemorySegment values = a.values();
+            long start = offsets.getAtIndex(ValueLayout.JAVA_LONG, i);
+            long end = offsets.getAtIndex(ValueLayout.JAVA_LONG, i + 1L);
+            MemorySegment xs = x.segment();
+            if (start == end) {
+                // No observations: the right-hand side is 0, so 0 is a minimiser (the only one when ρ_f > 0).
+                xs.asSlice(x.offset(i, 0), (long) rank * Float.BYTES).fill((byte) 0);
+                if (xBias != null) {
+                    xBias.set(0, i, 0f);
+                }
+                return;
+            }
+            float[] m = ws.system;
+            float[] rhs = ws.rhs;
+            java.util.Arrays.fill(m, 0f);
+            java.util.Arrays.fill(rhs, 0f);
+            DenseMatrix rows = ws.rows;
+            MemorySegment rs = rows.segment();
+            MemorySegment ys = y.segment();
+            for (long chunk = start; chunk < end; chunk += CHUNK_ROWS) {
+                int n = (int) Math.min(CHUNK_ROWS, end - chunk);
+                for (int t = 0; t < n; t++) {
+                    long p = chunk + t;
+                    int j = cols.getAtIndex(ValueLayout.JAVA_INT, p);
+                    float aij = values.getAtIndex(ValueLayout.JAVA_FLOAT, p);
+                    long row = rows.offset(t, 0);
+                    if (offset == 1) {
+                        rs.set(ValueLayout.JAVA_FLOAT, row, 1f);
+                    }
+                    MemorySegment.copy(ys, y.offset(j, 0), rs, row + (long) offset * Float.BYTES, (long) rank * Float.BYTES);
+                    // Explicit: target λ1·(a − μ − c_j), unit weight. Implicit: target 1 + α·a, weight α·a.
+                    float target = implicit() ? 1f + alpha * aij
+                            : lambda1 * (aij - mu - (yBias == null ? 0f : yBias.get(0, j)));
+                    for (int c = 0; c < dim; c++) {
+                        rhs[c] += target * rs.get(ValueLayout.JAVA_FLOAT, row + (long) c * Float.BYTES);
+                    }
+                    if (implicit()) {
+                        float w = (float) Math.sqrt(alpha * aij);
+                        for (int c = 0; c < dim; c++) {
+                            long o = row + (long) c * Float.BYTES;
+                            rs.set(ValueLayout.JAVA_FLOAT, o, w * rs.get(ValueLayout.JAVA_FLOAT, o));
+                        }
+                    }
+                }
+                kernels.gramUpper(rows, 0, n, ws.gram);
+                for (int e = 0; e < dim * dim; e++) {
+                    m[e] += ws.gram[e];
+                }
+            }
+            // m holds S (implicit: the α-weighted S) in its upper triangle; now form the system.
+            for (int r = 0; r < dim; r++) {
+                for (int c = r; c < dim; c++) {
+                    int e = r * dim + c;
+                    boolean factorBlock = r >= offset;
+                    float g = implicit() || (lambda2 > 0f && factorBlock)
+                            ? gramianArray[(r - offset) * rank + (c - offset)] : 0f;
+                    if (implicit()) {
+                        m[e] += g;
+                    } else if (factorBlock) {
+                        m[e] = (lambda1 - lambda2) * m[e] + lambda2 * g;
+                    } else {
+                        m[e] = lambda1 * m[e];
+                    }
+                }
+                m[r * dim + r] += r < offset ? regularization.biases() : regularization.factors();
+            }
+            try {
+                kernels.choleskySolve(m, rhs, dim);
+            } catch (ArithmeticException e) {
+                throw new ArithmeticException("the normal equations of " + side + " " + i + " (" + (end - start)
+                        + " observations, rank " + rank + ") are singular; use a positive factor regularization");
+            }
+            if (xBias != null) {
+                xBias.set(0, i, rhs[0]);
+            }
+            MemorySegment.copy(rhs, offset, xs, ValueLayout.JAVA_FLOAT, x.offset(i, 0), rank);
+        }
+
+        /** The objective after the iteration (explicit: SquaredLoss's L4; implicit: see the class comment). */
+        double objective() {
+            if (!implicit()) {
+                return loss.evaluate(model, gradients);
+            }
+            CsrMatrix a = data.byUser();
+            DenseMatrix u = model.userFactors();
+            DenseMatrix v = model.itemFactors();
+            kernels.sddmm(a, u, v, scores);
+            MemorySegment offsets = a.rowOffsets();
+            MemorySegment values = a.values();
+            MemorySegment s = scores.values();
+            // Σ_Ω [c(1 − s)² − s²] + Σ_all s², the last through the Gramians.
+            double observed = kernels.parallel().sumBlocks(userBlocks.length - 1, blk -> {
+                double part = 0;
+                long end = offsets.getAtIndex(ValueLayout.JAVA_LONG, userBlocks[blk + 1]);
+                for (long p = offsets.getAtIndex(ValueLayout.JAVA_LONG, userBlocks[blk]); p < end; p++) {
+                    double sij = s.getAtIndex(ValueLayout.JAVA_FLOAT, p);
+                    double cij = 1 + (double) alpha * values.getAtIndex(ValueLayout.JAVA_FLOAT, p);
+                    part += cij * (1 - sij) * (1 - sij) - sij * sij;
+                }
+                return part;
+            });
+            try (DenseMatrix gu = DenseMatrix.zeros(rank, rank); DenseMatrix gv = DenseMatrix.zeros(rank, rank)) {
+                kernels.gram(u, gu);
+                kernels.gram(v, gv);
+                return observed + kernels.dot(gu, gv) + regularization.factors() * (kernels.dot(u, u) + kernels.dot(v, v));
+            }
+        }
+
+        /** ‖∇‖ of the explicit objective after the iteration (NaN for implicit feedback, not computed). */
+        double gradientNorm() {
+            return implicit() ? Double.NaN : Math.sqrt(gradients.normSquared(kernels));
+        }
+
+        @Override
+        public void close() {
+            List<AutoCloseable> made = new ArrayList<>(all);
+            made.add(gramian);
+            if (loss != null) {
+                made.add(loss);
+                made.add(gradients);
+            }
+            if (scores != null) {
+                made.add(scores);
+            }
+            closeAll(made, null);
+        }
+    }
+
+    /** Row boundaries with about {@link #BLOCK_WORK} multiply-adds each (rows·dim³ + nnz·dim²): data-derived only. */
+    private static int[] rowBlocks(CsrMatrix a, int dim) {
+        List<Integer> bounds = new ArrayList<>();
+        bounds.add(0);
+        long work = 0;
+        long perRow = (long) dim * dim * dim / 3 + dim;
+        long perEntry = (long) dim * dim / 2 + dim;
+        MemorySegment offsets = a.rowOffsets();
+        for (int i = 0; i < a.rows(); i++) {
+            long n = offsets.getAtIndex(ValueLayout.JAVA_LONG, i + 1L) - offsets.getAtIndex(ValueLayout.JAVA_LONG, i);
+            work += perRow + n * perEntry;
+            if (work >= BLOCK_WORK) {
+                bounds.add(i + 1);
+                work = 0;
+            }
+        }
+        if (bounds.get(bounds.size() - 1) != a.rows()) {
+            bounds.add(a.rows());
+        }
+        return bounds.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    private static <T extends AutoCloseable> T track(List<AutoCloseable> made, T resource) {
+        made.add(resource);
+        return resource;
+    }
+
+    private static void closeAll(List<AutoCloseable> resources, Throwable primary) {
+        for (AutoCloseable r : resources) {
+            try {
+                r.close();
+            } catch (Exception e) {
+                if (primary != null) {
+                    primary.addSuppressed(e);
+                } else {
+                    throw new IllegalStateException("closing an ALS workspace failed", e);
+                }
+            }
+        }
+    }
+
+    /** Settings of {@link Als}; every setter validates its argument. */
+    public static final class Builder {
+        private int maxIterations = 10;
+        private double tolerance;
+        private Duration timeBudget;
+        private EpochListener listener = EpochListener.none();
+        private Kernels kernels = Kernels.defaults();
+        private float lambda1 = 1f;
+        private float lambda2;
+        private Regularization regularization = Regularization.of(0.1f);
+        private float alpha = Float.NaN;
+
+        private Builder() {
+        }
+
+        /** At most this many iterations (each a user and an item half-step). */
+        public Builder maxIterations(int iterations) {
+            if (iterations < 1) {
+                throw new IllegalArgumentException("maxIterations = " + iterations + " but must be at least 1");
+            }
+            this.maxIterations = iterations;
+            return this;
+        }
+
+        /** Stop when the objective changes by less than {@code tol} relative to the previous iteration (0: never). */
+        public Builder tolerance(double tol) {
+            if (!(tol >= 0) || !Double.isFinite(tol)) {
+                throw new IllegalArgumentException("tolerance = " + tol + " must be finite and non-negative");
+            }
+            this.tolerance = tol;
+            return this;
+        }
+
+        /** Stop after the iteration during which this much wall time has passed. */
+        public Builder timeBudget(Duration budget) {
+            Objects.requireNonNull(budget, "budget");
+            if (budget.isNegative() || budget.isZero()) {
+                throw new IllegalArgumentException("timeBudget = " + budget + " must be positive");
+            }
+            this.timeBudget = budget;
+            return this;
+        }
+
+        public Builder listener(EpochListener listener) {
+            this.listener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        public Builder kernels(Kernels kernels) {
+            this.kernels = Objects.requireNonNull(kernels, "kernels");
+            return this;
+        }
+
+        /** λ1, the weight of the observed squared errors (explicit feedback); must be positive. */
+        public Builder observedWeight(float lambda1) {
+            if (!(lambda1 > 0f) || !Float.isFinite(lambda1)) {
+                throw new IllegalArgumentException("observedWeight (lambda1) = " + lambda1 + " must be positive and finite");
+            }
+            this.lambda1 = lambda1;
+            return this;
+        }
+
+        /** λ2, the weight of (u_i·v_j)² on unobserved entries (seed 000's L4; explicit feedback); 0 for L3. */
+        public Builder unobservedWeight(float lambda2) {
+            if (!(lambda2 >= 0f) || !Float.isFinite(lambda2)) {
+                throw new IllegalArgumentException("unobservedWeight (lambda2) = " + lambda2 + " must be finite and non-negative");
+            }
+            this.lambda2 = lambda2;
+            return this;
+        }
+
+        /** L2 weights on factors and biases. */
+        public Builder regularization(Regularization regularization) {
+            this.regularization = Objects.requireNonNull(regularization, "regularization");
+            return this;
+        }
+
+        /** Implicit feedback with confidence 1 + alpha·a_ij (Hu, Koren and Volinsky use alpha = 40). */
+        public Builder implicit(float alpha) {
+            if (!(alpha > 0f) || !Float.isFinite(alpha)) {
+                throw new IllegalArgumentException("alpha = " + alpha + " must be positive and finite");
+            }
+            this.alpha = alpha;
+            return this;
+        }
+
+        public Als build() {
+            if (!Float.isNaN(alpha) && (lambda2 != 0f || lambda1 != 1f)) {
+                throw new IllegalArgumentException("observedWeight and unobservedWeight apply to explicit feedback;"
+                        + " implicit feedback weighs entries by 1 + alpha·a");
+            }
+            return new Als(this);
+        }
+    }
+}
