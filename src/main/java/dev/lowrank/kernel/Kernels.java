@@ -422,6 +422,25 @@ public final class Kernels {
         }
     }
 
+    /**
+     * One SGD step on row {@code i} of U and row {@code j} of V, both computed from the old values:
+     * u_i ← shrink·u_i + step·v_j, v_j ← shrink·v_j + step·u_i (for the squared loss with L2 weight ρ and
+     * rate η: step = η·error, shrink = 1 − η·ρ). Runs in the calling thread and allocates nothing.
+     */
+    public void sgdUpdate(DenseMatrix u, int i, DenseMatrix v, int j, float step, float shrink) {
+        requireOpen(u, "U");
+        requireOpen(v, "V");
+        Objects.checkIndex(i, u.rows());
+        Objects.checkIndex(j, v.rows());
+        if (u.cols() != v.cols()) {
+            throw new IllegalArgumentException("U is " + u.shape() + " but V is " + v.shape() + ": ranks differ");
+        }
+        if (u == v && i == j) {
+            throw new IllegalArgumentException("u_i and v_j are the same row");
+        }
+        provider.sgdUpdate(u.segment(), u.offset(i, 0), v.segment(), v.offset(j, 0), u.cols(), step, shrink);
+    }
+
     // ---------------------------------------------------------------- helpers
 
     @FunctionalInterface

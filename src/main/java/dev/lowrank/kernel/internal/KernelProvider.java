@@ -58,4 +58,10 @@ public interface KernelProvider {
      * positive (M is not positive definite to working precision).
      */
     boolean choleskySolve(float[] m, float[] b, int n);
+
+    /**
+     * One SGD step on a pair of factor rows, both from their old values: u ← shrink·u + step·v and
+     * v ← shrink·v + step·u_old, over {@code n} floats (step = rate·error, shrink = 1 − rate·ρ).
+     */
+    void sgdUpdate(MemorySegment u, long uOffset, MemorySegment v, long vOffset, int n, float step, float shrink);
 }

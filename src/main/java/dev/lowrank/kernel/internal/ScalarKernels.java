@@ -183,4 +183,16 @@ public final class ScalarKernels implements KernelProvider {
         }
         return true;
     }
+
+    @Override
+    public void sgdUpdate(MemorySegment u, long uOffset, MemorySegment v, long vOffset, int n, float step, float shrink) {
+        for (int t = 0; t < n; t++) {
+            long uo = uOffset + (long) t * Float.BYTES;
+            long vo = vOffset + (long) t * Float.BYTES;
+            float ut = u.get(JAVA_FLOAT, uo);
+            float vt = v.get(JAVA_FLOAT, vo);
+            u.set(JAVA_FLOAT, uo, shrink * ut + step * vt);
+            v.set(JAVA_FLOAT, vo, shrink * vt + step * ut);
+        }
+    }
 }

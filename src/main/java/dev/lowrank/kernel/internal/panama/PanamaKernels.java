@@ -444,4 +444,28 @@ public final class PanamaKernels implements KernelProvider {
         }
         return sum;
     }
+
+    @Override
+    public void sgdUpdate(MemorySegment u, long uOffset, MemorySegment v, long vOffset, int n, float step, float shrink) {
+        // shrink·x + step·y as a multiply and an FMA; both rows are loaded before either is stored.
+        FloatVector a = FloatVector.broadcast(S, step);
+        int t = 0;
+        for (; t <= n - L; t += L) {
+            long uo = uOffset + (long) t * Float.BYTES;
+            long vo = vOffset + (long) t * Float.BYTES;
+            FloatVector ut = load(u, uo);
+            FloatVector vt = load(v, vo);
+            vt.fma(a, ut.mul(shrink)).intoMemorySegment(u, uo, ORDER);
+            ut.fma(a, vt.mul(shrink)).intoMemorySegment(v, vo, ORDER);
+        }
+        if (t < n) {
+            VectorMask<Float> m = S.indexInRange(t, n);
+            long uo = uOffset + (long) t * Float.BYTES;
+            long vo = vOffset + (long) t * Float.BYTES;
+            FloatVector ut = load(u, uo, m);
+            FloatVector vt = load(v, vo, m);
+            vt.fma(a, ut.mul(shrink)).intoMemorySegment(u, uo, ORDER, m);
+            ut.fma(a, vt.mul(shrink)).intoMemorySegment(v, vo, ORDER, m);
+        }
+    }
 }

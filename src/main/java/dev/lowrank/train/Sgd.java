@@ -1,0 +1,342 @@
+package dev.lowrank.train;
+
+import dev.lowrank.kernel.Kernels;
+import dev.lowrank.loss.Observations;
+import dev.lowrank.loss.Regularization;
+import dev.lowrank.matrix.CsrMatrix;
+import dev.lowrank.matrix.DenseMatrix;
+import dev.lowrank.model.FactorModel;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.SplittableRandom;
+
+/**
+ * Stochastic gradient descent in the style of Funk's SVD (seed 002), parallel without locks by
+ * stratification (DSGD, Gemulla et al. 2011).
+ *
+ * <p>For each observed rating, with e = a_ij − (μ + b_i + c_j + u_i·v_j) and rate η:
+ * <pre>
+ *   b_i ← b_i + η(e − ρ_b·b_i)        c_j ← c_j + η(e − ρ_b·c_j)
+ *   u_i ← u_i + η(e·v_j − ρ_f·u_i)    v_j ← v_j + η(e·u_i − ρ_f·v_j)   (both from the old values)
+ * </pre>
+ * a step of −η/2 times the gradient of (a_ij − x_ij)² + ρ_f(‖u_i‖² + ‖v_j‖²) + ρ_b(b_i² + c_j²):
+ * the penalty is applied at each visit, as in Funk's SVD and LIBMF, and with the sign that shrinks the
+ * parameters (seed 002's bug, a "+" there, makes the penalty push parameters away from 0). μ is the
+ * mean training rating, fixed before the first epoch.
+ *
+ * <p>Parallelism: users and items are dealt into a grid of B × B blocks by seeded random permutations.
+ * An epoch runs B strata one after another; stratum s holds the blocks (p, (p + s) mod B), which share
+ * no user and no item, so they run in parallel without races. Within a block the ratings are visited
+ * in an order shuffled once from the seed. So the same seed and grid give bit-identical
+ * factors whatever the thread count or timing.
+ *
+ * <p>The loss of an epoch is Σ e² over the epoch's updates, each error taken just before its update
+ * (LIBMF's "tr_rmse" style), summed in double in block order; gradient norms are not computed (NaN).
+ */
+public final class Sgd {
+
+    private final int maxEpochs;
+    private final LearningRate learningRate;
+    private final Regularization regularization;
+    private final int grid;
+    private final long seed;
+    private final double tolerance;
+    private final Duration timeBudget;
+    private final EpochListener listener;
+    private final Kernels kernels;
+
+    private Sgd(Builder b) {
+        this.maxEpochs = b.maxEpochs;
+        this.learningRate = b.learningRate;
+        this.regularization = b.regularization;
+        this.grid = b.grid;
+        this.seed = b.seed;
+        this.tolerance = b.tolerance;
+        this.timeBudget = b.timeBudget;
+        this.listener = b.listener;
+        this.kernels = b.kernels;
+    }
+
+    /** Defaults: 20 epochs, rate 0.01, ρ = 0.02 on factors and biases, an 8 × 8 grid, seed 42. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Trains {@code model} in place; with biases, μ is first set to the mean training rating. */
+    public History fit(FactorModel model, Observations data) {
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(data, "data");
+        if (model.users() != data.users() || model.items() != data.items()) {
+            throw new IllegalArgumentException("the data is " + data.shape() + " but the model is "
+                    + model.users() + "x" + model.items() + " (users x items)");
+        }
+        Strata strata = new Strata(data.byUser(), grid, seed);
+        strata.shuffle();
+        boolean biases = model.hasBiases();
+        if (biases) {
+            model.setGlobalBias((float) strata.mean());
+        }
+        DenseMatrix u = model.userFactors();
+        DenseMatrix v = model.itemFactors();
+        float mu = biases ? model.globalBias() : 0f;
+        MemorySegment b = biases ? model.userBiases().segment() : null;
+        MemorySegment c = biases ? model.itemBiases().segment() : null;
+        double[] losses = new double[maxEpochs];
+        double[] seconds = new double[maxEpochs];
+        double[] norms = new double[maxEpochs];
+        double[] blockLoss = new double[grid];
+        long deadline = timeBudget == null ? Long.MAX_VALUE : System.nanoTime() + timeBudget.toNanos();
+        StopReason reason = StopReason.MAX_EPOCHS;
+        int done = 0;
+        double total = 0;
+        for (int epoch = 1; epoch <= maxEpochs; epoch++) {
+            long start = System.nanoTime();
+            double rate = learningRate.at(epoch);
+            if (!(rate > 0) || !Double.isFinite(rate)) {
+                throw new IllegalArgumentException("the learning-rate schedule gave " + rate + " at epoch " + epoch);
+            }
+            float eta = (float) rate;
+            float factorShrink = 1f - eta * regularization.factors();
+            float biasShrink = 1f - eta * regularization.biases();
+            double epochLoss = 0;
+            for (int s = 0; s < grid; s++) {
+                int stratum = s;
+                java.util.Arrays.fill(blockLoss, 0);
+                kernels.parallel().forEachBlock(grid, p -> {
+                    int q = (p + stratum) % grid;
+                    int[] users = strata.users[p][q];
+                    int[] items = strata.items[p][q];
+                    float[] values = strata.values[p][q];
+                    double sum = 0;
+                    for (int t = 0; t < users.length; t++) {
+                        int i = users[t];
+                        int j = items[t];
+                        float prediction = kernels.dot(u, i, v, j);
+                        if (b != null) {
+                            prediction += mu + b.getAtIndex(ValueLayout.JAVA_FLOAT, i) + c.getAtIndex(ValueLayout.JAVA_FLOAT, j);
+                        }
+                        float e = values[t] - prediction;
+                        sum += (double) e * e;
+                        if (b != null) {
+                            b.setAtIndex(ValueLayout.JAVA_FLOAT, i, biasShrink * b.getAtIndex(ValueLayout.JAVA_FLOAT, i) + eta * e);
+                            c.setAtIndex(ValueLayout.JAVA_FLOAT, j, biasShrink * c.getAtIndex(ValueLayout.JAVA_FLOAT, j) + eta * e);
+                        }
+                        kernels.sgdUpdate(u, i, v, j, eta * e, factorShrink);
+                    }
+                    blockLoss[p] = sum;
+                });
+                for (double part : blockLoss) {
+                    epochLoss += part;
+                }
+            }
+            double elapsed = (System.nanoTime() - start) * 1e-9;
+            total += elapsed;
+            if (!Double.isFinite(epochLoss)) {
+                throw new ArithmeticException("SGD diverged at epoch " + epoch + ": the squared error is " + epochLoss
+                        + " at learning rate " + rate + "; lower the learning rate");
+            }
+            losses[epoch - 1] = epochLoss;
+            seconds[epoch - 1] = elapsed;
+            norms[epoch - 1] = Double.NaN;
+            done = epoch;
+            listener.onEpoch(new EpochReport(epoch, maxEpochs, epochLoss, Double.NaN, rate, elapsed, total));
+            if (tolerance > 0 && epoch > 1 && Math.abs(epochLoss - losses[epoch - 2]) <= tolerance * Math.abs(losses[epoch - 2])) {
+                reason = StopReason.CONVERGED;
+                break;
+            }
+            if (epoch < maxEpochs && System.nanoTime() >= deadline) {
+                reason = StopReason.TIME_BUDGET;
+                break;
+            }
+        }
+        return new History(losses, seconds, norms, done, reason);
+    }
+
+    /** The ratings dealt into the B × B grid, each block's entries as parallel arrays. */
+    private static final class Strata {
+        final int[][][] users;
+        final int[][][] items;
+        final float[][][] values;
+        final long seed;
+        private final double sum;
+        private final long count;
+
+        Strata(CsrMatrix a, int grid, long seed) {
+            this.seed = seed;
+            SplittableRandom random = new SplittableRandom(seed);
+            int[] userBlock = deal(a.rows(), grid, random);
+            int[] itemBlock = deal(a.cols(), grid, random);
+            int[][] counts = new int[grid][grid];
+            MemorySegment offsets = a.rowOffsets();
+            MemorySegment cols = a.columnIndices();
+            MemorySegment vals = a.values();
+            for (int i = 0; i < a.rows(); i++) {
+                long end = offsets.getAtIndex(ValueLayout.JAVA_LONG, i + 1L);
+                for (long p = offsets.getAtIndex(ValueLayout.JAVA_LONG, i); p < end; p++) {
+                    counts[userBlock[i]][itemBlock[cols.getAtIndex(ValueLayout.JAVA_INT, p)]]++;
+                }
+            }
+            users = new int[grid][grid][];
+            items = new int[grid][grid][];
+            values = new float[grid][grid][];
+            for (int p = 0; p < grid; p++) {
+                for (int q = 0; q < grid; q++) {
+                    users[p][q] = new int[counts[p][q]];
+                    items[p][q] = new int[counts[p][q]];
+                    values[p][q] = new float[counts[p][q]];
+                    counts[p][q] = 0;
+                }
+            }
+            double total = 0;
+            for (int i = 0; i < a.rows(); i++) {
+                long end = offsets.getAtIndex(ValueLayout.JAVA_LONG, i + 1L);
+                for (long p = offsets.getAtIndex(ValueLayout.JAVA_LONG, i); p < end; p++) {
+                    int j = cols.getAtIndex(ValueLayout.JAVA_INT, p);
+                    int bu = userBlock[i];
+                    int bi = itemBlock[j];
+                    int t = counts[bu][bi]++;
+                    users[bu][bi][t] = i;
+                    items[bu][bi][t] = j;
+                    float x = vals.getAtIndex(ValueLayout.JAVA_FLOAT, p);
+                    values[bu][bi][t] = x;
+                    total += x;
+                }
+            }
+            this.sum = total;
+            this.count = a.nnz();
+        }
+
+        double mean() {
+            return count == 0 ? 0 : sum / count;
+        }
+
+        /** Shuffles every block's visiting order, from the seed and the block alone (once per fit, as LIBMF). */
+        void shuffle() {
+            int grid = users.length;
+            for (int p = 0; p < grid; p++) {
+                for (int q = 0; q < grid; q++) {
+                    SplittableRandom r = new SplittableRandom(seed ^ (0x9E3779B97F4A7C15L * ((long) p * grid + q + 1)));
+                    int[] us = users[p][q];
+                    int[] is = items[p][q];
+                    float[] vs = values[p][q];
+                    for (int t = us.length - 1; t > 0; t--) {
+                        int w = r.nextInt(t + 1);
+                        int ui = us[t];
+                        us[t] = us[w];
+                        us[w] = ui;
+                        int ii = is[t];
+                        is[t] = is[w];
+                        is[w] = ii;
+                        float vv = vs[t];
+                        vs[t] = vs[w];
+                        vs[w] = vv;
+                    }
+                }
+            }
+        }
+
+        /** Block of each index: a seeded permutation dealt round-robin, so blocks differ in size by at most 1. */
+        private static int[] deal(int n, int grid, SplittableRandom random) {
+            int[] order = new int[n];
+            for (int t = 0; t < n; t++) {
+                order[t] = t;
+            }
+            for (int t = n - 1; t > 0; t--) {
+                int w = random.nextInt(t + 1);
+                int tmp = order[t];
+                order[t] = order[w];
+                order[w] = tmp;
+            }
+            int[] block = new int[n];
+            for (int t = 0; t < n; t++) {
+                block[order[t]] = t % grid;
+            }
+            return block;
+        }
+    }
+
+    /** Settings of {@link Sgd}; every setter validates its argument. */
+    public static final class Builder {
+        private int maxEpochs = 20;
+        private LearningRate learningRate = LearningRate.constant(0.01);
+        private Regularization regularization = Regularization.of(0.02f);
+        private int grid = 8;
+        private long seed = 42;
+        private double tolerance;
+        private Duration timeBudget;
+        private EpochListener listener = EpochListener.none();
+        private Kernels kernels = Kernels.defaults();
+
+        private Builder() {
+        }
+
+        public Builder maxEpochs(int epochs) {
+            if (epochs < 1) {
+                throw new IllegalArgumentException("maxEpochs = " + epochs + " but must be at least 1");
+            }
+            this.maxEpochs = epochs;
+            return this;
+        }
+
+        /** The rate η per epoch (LearningRate.step gives the usual decay). */
+        public Builder learningRate(LearningRate schedule) {
+            this.learningRate = Objects.requireNonNull(schedule, "schedule");
+            return this;
+        }
+
+        public Builder regularization(Regularization regularization) {
+            this.regularization = Objects.requireNonNull(regularization, "regularization");
+            return this;
+        }
+
+        /**
+         * The grid size B: users and items are split into B groups each. At least the thread count keeps
+         * every thread busy; the result depends on B (and the seed), never on the threads.
+         */
+        public Builder grid(int blocks) {
+            if (blocks < 1 || blocks > 4096) {
+                throw new IllegalArgumentException("grid = " + blocks + " but must lie in [1, 4096]");
+            }
+            this.grid = blocks;
+            return this;
+        }
+
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        public Builder tolerance(double tol) {
+            if (!(tol >= 0) || !Double.isFinite(tol)) {
+                throw new IllegalArgumentException("tolerance = " + tol + " must be finite and non-negative");
+            }
+            this.tolerance = tol;
+            return this;
+        }
+
+        public Builder timeBudget(Duration budget) {
+            Objects.requireNonNull(budget, "budget");
+            if (budget.isNegative() || budget.isZero()) {
+                throw new IllegalArgumentException("timeBudget = " + budget + " must be positive");
+            }
+            this.timeBudget = budget;
+            return this;
+        }
+
+        public Builder listener(EpochListener listener) {
+            this.listener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        public Builder kernels(Kernels kernels) {
+            this.kernels = Objects.requireNonNull(kernels, "kernels");
+            return this;
+        }
+
+        public Sgd build() {
+            return new Sgd(this);
+        }
+    }
+}
