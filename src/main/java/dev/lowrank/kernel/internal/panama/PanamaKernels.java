@@ -12,7 +12,7 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -25,6 +25,12 @@ public final class PanamaKernels implements KernelProvider {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+    /** Lane i's partner i ^ h for h = L/2, L/4, ..., 1: after every step each lane holds its group's sum. */
+    @SuppressWarnings("unchecked")
+    private static final VectorShuffle<Float>[] BUTTERFLY = java.util.stream.IntStream
+            .iterate(L / 2, h -> h > 0, h -> h / 2)
+            .mapToObj(h -> VectorShuffle.fromOp(S, i -> i ^ h))
+            .toArray(VectorShuffle[]::new);
 
     // GEMM blocking (BLIS): an MR×NR register tile, A packed in MC×KC panels, B in KC×NC panels.
     // 6 rows × 2 vectors keeps 12 accumulators + 2 B vectors + 1 broadcast within AVX2's 16 registers.
@@ -71,7 +77,19 @@ public final class PanamaKernels implements KernelProvider {
             VectorMask<Float> m = S.indexInRange(t, n);
             s1 = load(x, xOffset + (long) t * Float.BYTES, m).fma(load(y, yOffset + (long) t * Float.BYTES, m), s1);
         }
-        return s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+        return sumLanes(s0.add(s1).add(s2.add(s3)));
+    }
+
+    /**
+     * The sum of the lanes in a fixed butterfly order. Not reduceLanes(ADD): its order is unspecified and
+     * differs between the Java fallback (interpreter, C1) and C2's intrinsic, so the same dot rounded
+     * differently before and after warm-up, breaking bit-identical results.
+     */
+    private static float sumLanes(FloatVector v) {
+        for (VectorShuffle<Float> partner : BUTTERFLY) {
+            v = v.add(v.rearrange(partner));
+        }
+        return v.lane(0);
     }
 
     @Override
