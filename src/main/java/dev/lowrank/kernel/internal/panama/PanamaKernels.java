@@ -13,6 +13,7 @@ import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -71,7 +72,7 @@ public final class PanamaKernels implements KernelProvider {
             VectorMask<Float> m = S.indexInRange(t, n);
             s1 = load(x, xOffset + (long) t * Float.BYTES, m).fma(load(y, yOffset + (long) t * Float.BYTES, m), s1);
         }
-        return s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+        return sumLanes(s0.add(s1).add(s2.add(s3)));
     }
 
     @Override
@@ -371,6 +372,31 @@ public final class PanamaKernels implements KernelProvider {
                 outValues.setAtIndex(JAVA_FLOAT, p, dot(us, uo, vs, v.offset(j, 0), k));
             }
         }
+    }
+
+    /** Rotations by L/2, L/4, …, 1 lanes, for {@link #sumLanes}. */
+    private static final VectorShuffle<Float>[] HALVING = halvingShuffles();
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] halvingShuffles() {
+        int steps = Integer.numberOfTrailingZeros(L);
+        VectorShuffle<Float>[] out = new VectorShuffle[steps];
+        for (int t = 0, step = L / 2; t < steps; t++, step /= 2) {
+            out[t] = VectorShuffle.iota(S, step, 1, true);
+        }
+        return out;
+    }
+
+    /**
+     * The sum of the lanes in a fixed tree order. {@code reduceLanes(ADD)} leaves the order open, and the
+     * C2 intrinsic and the interpreter's fallback do differ, so a result would depend on whether the
+     * caller's thread ran the kernel before or after JIT compilation (and so on the thread count).
+     */
+    private static float sumLanes(FloatVector v) {
+        for (VectorShuffle<Float> shuffle : HALVING) {
+            v = v.add(v.rearrange(shuffle));
+        }
+        return v.lane(0);
     }
 
     private static FloatVector load(MemorySegment s, long offset) {
