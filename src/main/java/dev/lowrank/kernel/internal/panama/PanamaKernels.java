@@ -374,18 +374,12 @@ public final class PanamaKernels implements KernelProvider {
         }
     }
 
-    /** Rotations by L/2, L/4, …, 1 lanes, for {@link #sumLanes}. */
-    private static final VectorShuffle<Float>[] HALVING = halvingShuffles();
-
-    @SuppressWarnings("unchecked")
-    private static VectorShuffle<Float>[] halvingShuffles() {
-        int steps = Integer.numberOfTrailingZeros(L);
-        VectorShuffle<Float>[] out = new VectorShuffle[steps];
-        for (int t = 0, step = L / 2; t < steps; t++, step /= 2) {
-            out[t] = VectorShuffle.iota(S, step, 1, true);
-        }
-        return out;
-    }
+    // Rotations by 8, 4, 2 and 1 lanes for sumLanes. Separate static finals (not an array) so C2 sees
+    // constant shuffles and intrinsifies rearrange; the ones wider than the species are never used.
+    private static final VectorShuffle<Float> ROT8 = VectorShuffle.iota(S, L > 8 ? 8 : 0, 1, true);
+    private static final VectorShuffle<Float> ROT4 = VectorShuffle.iota(S, L > 4 ? 4 : 0, 1, true);
+    private static final VectorShuffle<Float> ROT2 = VectorShuffle.iota(S, L > 2 ? 2 : 0, 1, true);
+    private static final VectorShuffle<Float> ROT1 = VectorShuffle.iota(S, 1, 1, true);
 
     /**
      * The sum of the lanes in a fixed tree order. {@code reduceLanes(ADD)} leaves the order open, and the
@@ -393,9 +387,16 @@ public final class PanamaKernels implements KernelProvider {
      * caller's thread ran the kernel before or after JIT compilation (and so on the thread count).
      */
     private static float sumLanes(FloatVector v) {
-        for (VectorShuffle<Float> shuffle : HALVING) {
-            v = v.add(v.rearrange(shuffle));
+        if (L > 8) {
+            v = v.add(v.rearrange(ROT8));
         }
+        if (L > 4) {
+            v = v.add(v.rearrange(ROT4));
+        }
+        if (L > 2) {
+            v = v.add(v.rearrange(ROT2));
+        }
+        v = v.add(v.rearrange(ROT1));
         return v.lane(0);
     }
 
