@@ -12,4 +12,7 @@ module dev.lowrank {
     exports dev.lowrank.kernel;
     exports dev.lowrank.io;
     exports dev.lowrank.eval;
+    exports dev.lowrank.loss;
+    exports dev.lowrank.train;
+    exports dev.lowrank.model;
 }

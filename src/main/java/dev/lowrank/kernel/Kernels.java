@@ -158,6 +158,50 @@ public final class Kernels {
         });
     }
 
+    /**
+     * One Adam step (Keras semantics), elementwise over four same-shape matrices: M += (G − M)(1 − beta1),
+     * V += (G² − V)(1 − beta2), P −= (M·alpha) / (√V + epsilon), where alpha already holds the bias
+     * correction lr·√(1 − beta2ᵗ)/(1 − beta1ᵗ). P, M and V are written and must not share memory with
+     * each other or with G.
+     */
+    public void adamStep(float alpha, float beta1, float beta2, float epsilon, DenseMatrix p, DenseMatrix g,
+                         DenseMatrix m, DenseMatrix v) {
+        requireFinite(alpha, "alpha");
+        if (!(beta1 >= 0f && beta1 < 1f) || !(beta2 >= 0f && beta2 < 1f)) {
+            throw new IllegalArgumentException("beta1 = " + beta1 + ", beta2 = " + beta2 + ": both must lie in [0, 1)");
+        }
+        if (!(epsilon > 0f) || !Float.isFinite(epsilon)) {
+            throw new IllegalArgumentException("epsilon = " + epsilon + " must be positive and finite");
+        }
+        requireOpen(p, "P");
+        requireOpen(g, "G");
+        requireOpen(m, "M");
+        requireOpen(v, "V");
+        requireSameShape(p, "P", g, "G");
+        requireSameShape(p, "P", m, "M");
+        requireSameShape(p, "P", v, "V");
+        requireDisjoint(p.segment(), "P", g.segment(), "G");
+        requireDisjoint(p.segment(), "P", m.segment(), "M");
+        requireDisjoint(p.segment(), "P", v.segment(), "V");
+        requireDisjoint(m.segment(), "M", g.segment(), "G");
+        requireDisjoint(m.segment(), "M", v.segment(), "V");
+        requireDisjoint(v.segment(), "V", g.segment(), "G");
+        requireShareable(p, "P");
+        requireShareable(g, "G");
+        requireShareable(m, "M");
+        requireShareable(v, "V");
+        MemorySegment ps = p.segment();
+        MemorySegment gs = g.segment();
+        MemorySegment ms = m.segment();
+        MemorySegment vs = v.segment();
+        forRowBlocks(p.rows(), (start, end) -> {
+            for (int i = start; i < end; i++) {
+                provider.adam(alpha, beta1, beta2, epsilon, ps, p.offset(i, 0), gs, g.offset(i, 0),
+                        ms, m.offset(i, 0), vs, v.offset(i, 0), p.cols());
+            }
+        });
+    }
+
     // ---------------------------------------------------------------- dense products
 
     /**

@@ -25,6 +25,13 @@ public interface KernelProvider {
     void scale(float alpha, MemorySegment x, long xOffset, int n);
 
     /**
+     * One Adam step over {@code n} floats, in Keras's order and without FMA (so every provider gives the
+     * same bits): m += (g − m)(1 − beta1); v += (g² − v)(1 − beta2); p −= (m·alpha) / (√v + epsilon).
+     */
+    void adam(float alpha, float beta1, float beta2, float epsilon, MemorySegment p, long pOffset,
+              MemorySegment g, long gOffset, MemorySegment m, long mOffset, MemorySegment v, long vOffset, int n);
+
+    /**
      * The tile {@code [rowStart, rowEnd) × [colStart, colEnd)} of C = alpha·op(A)·op(B) + beta·C, where
      * op(X) is X or Xᵀ. With beta = 0, C is not read. The inner dimension is summed in a fixed order
      * that does not depend on the tile.

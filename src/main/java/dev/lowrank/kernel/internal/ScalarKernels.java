@@ -45,6 +45,25 @@ public final class ScalarKernels implements KernelProvider {
     }
 
     @Override
+    public void adam(float alpha, float beta1, float beta2, float epsilon, MemorySegment p, long pOffset,
+                     MemorySegment g, long gOffset, MemorySegment m, long mOffset, MemorySegment v, long vOffset, int n) {
+        float c1 = 1f - beta1;
+        float c2 = 1f - beta2;
+        for (int t = 0; t < n; t++) {
+            long b = (long) t * Float.BYTES;
+            float gt = g.get(JAVA_FLOAT, gOffset + b);
+            float mt = m.get(JAVA_FLOAT, mOffset + b);
+            float vt = v.get(JAVA_FLOAT, vOffset + b);
+            mt = mt + (gt - mt) * c1;
+            vt = vt + (gt * gt - vt) * c2;
+            m.set(JAVA_FLOAT, mOffset + b, mt);
+            v.set(JAVA_FLOAT, vOffset + b, vt);
+            float pt = p.get(JAVA_FLOAT, pOffset + b);
+            p.set(JAVA_FLOAT, pOffset + b, pt - (mt * alpha) / ((float) Math.sqrt(vt) + epsilon));
+        }
+    }
+
+    @Override
     public void gemm(boolean transA, boolean transB, float alpha, DenseMatrix a, DenseMatrix b, float beta,
                      DenseMatrix c, int rowStart, int rowEnd, int colStart, int colEnd) {
         MemorySegment as = a.segment();

@@ -12,6 +12,7 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -25,12 +26,6 @@ public final class PanamaKernels implements KernelProvider {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
-    /** Lane i's partner i ^ h for h = L/2, L/4, ..., 1: after every step each lane holds its group's sum. */
-    @SuppressWarnings("unchecked")
-    private static final VectorShuffle<Float>[] BUTTERFLY = java.util.stream.IntStream
-            .iterate(L / 2, h -> h > 0, h -> h / 2)
-            .mapToObj(h -> VectorShuffle.fromOp(S, i -> i ^ h))
-            .toArray(VectorShuffle[]::new);
 
     // GEMM blocking (BLIS): an MR×NR register tile, A packed in MC×KC panels, B in KC×NC panels.
     // 6 rows × 2 vectors keeps 12 accumulators + 2 B vectors + 1 broadcast within AVX2's 16 registers.
@@ -80,18 +75,6 @@ public final class PanamaKernels implements KernelProvider {
         return sumLanes(s0.add(s1).add(s2.add(s3)));
     }
 
-    /**
-     * The sum of the lanes in a fixed butterfly order. Not reduceLanes(ADD): its order is unspecified and
-     * differs between the Java fallback (interpreter, C1) and C2's intrinsic, so the same dot rounded
-     * differently before and after warm-up, breaking bit-identical results.
-     */
-    private static float sumLanes(FloatVector v) {
-        for (VectorShuffle<Float> partner : BUTTERFLY) {
-            v = v.add(v.rearrange(partner));
-        }
-        return v.lane(0);
-    }
-
     @Override
     public void axpy(float alpha, MemorySegment x, long xOffset, MemorySegment y, long yOffset, int n) {
         FloatVector a = FloatVector.broadcast(S, alpha);
@@ -118,6 +101,42 @@ public final class PanamaKernels implements KernelProvider {
             VectorMask<Float> m = S.indexInRange(t, n);
             long xo = xOffset + (long) t * Float.BYTES;
             load(x, xo, m).mul(alpha).intoMemorySegment(x, xo, ORDER, m);
+        }
+    }
+
+    @Override
+    public void adam(float alpha, float beta1, float beta2, float epsilon, MemorySegment p, long pOffset,
+                     MemorySegment g, long gOffset, MemorySegment m, long mOffset, MemorySegment v, long vOffset, int n) {
+        // Plain mul/add, no FMA: the scalar provider rounds the same way, so both give identical bits.
+        FloatVector c1 = FloatVector.broadcast(S, 1f - beta1);
+        FloatVector c2 = FloatVector.broadcast(S, 1f - beta2);
+        FloatVector a = FloatVector.broadcast(S, alpha);
+        FloatVector eps = FloatVector.broadcast(S, epsilon);
+        int t = 0;
+        for (; t <= n - L; t += L) {
+            long b = (long) t * Float.BYTES;
+            FloatVector gt = load(g, gOffset + b);
+            FloatVector mt = load(m, mOffset + b);
+            FloatVector vt = load(v, vOffset + b);
+            mt = mt.add(gt.sub(mt).mul(c1));
+            vt = vt.add(gt.mul(gt).sub(vt).mul(c2));
+            mt.intoMemorySegment(m, mOffset + b, ORDER);
+            vt.intoMemorySegment(v, vOffset + b, ORDER);
+            FloatVector step = mt.mul(a).div(vt.lanewise(VectorOperators.SQRT).add(eps));
+            load(p, pOffset + b).sub(step).intoMemorySegment(p, pOffset + b, ORDER);
+        }
+        if (t < n) {
+            VectorMask<Float> k = S.indexInRange(t, n);
+            long b = (long) t * Float.BYTES;
+            FloatVector gt = load(g, gOffset + b, k);
+            FloatVector mt = load(m, mOffset + b, k);
+            FloatVector vt = load(v, vOffset + b, k);
+            mt = mt.add(gt.sub(mt).mul(c1));
+            vt = vt.add(gt.mul(gt).sub(vt).mul(c2));
+            mt.intoMemorySegment(m, mOffset + b, ORDER, k);
+            vt.intoMemorySegment(v, vOffset + b, ORDER, k);
+            FloatVector step = mt.mul(a).div(vt.lanewise(VectorOperators.SQRT).add(eps));
+            load(p, pOffset + b, k).sub(step).intoMemorySegment(p, pOffset + b, ORDER, k);
         }
     }
 
@@ -353,6 +372,32 @@ public final class PanamaKernels implements KernelProvider {
                 outValues.setAtIndex(JAVA_FLOAT, p, dot(us, uo, vs, v.offset(j, 0), k));
             }
         }
+    }
+
+    // Rotations by 8, 4, 2 and 1 lanes for sumLanes. Separate static finals (not an array) so C2 sees
+    // constant shuffles and intrinsifies rearrange; the ones wider than the species are never used.
+    private static final VectorShuffle<Float> ROT8 = VectorShuffle.iota(S, L > 8 ? 8 : 0, 1, true);
+    private static final VectorShuffle<Float> ROT4 = VectorShuffle.iota(S, L > 4 ? 4 : 0, 1, true);
+    private static final VectorShuffle<Float> ROT2 = VectorShuffle.iota(S, L > 2 ? 2 : 0, 1, true);
+    private static final VectorShuffle<Float> ROT1 = VectorShuffle.iota(S, 1, 1, true);
+
+    /**
+     * The sum of the lanes in a fixed tree order. {@code reduceLanes(ADD)} leaves the order open, and the
+     * C2 intrinsic and the interpreter's fallback do differ, so a result would depend on whether the
+     * caller's thread ran the kernel before or after JIT compilation (and so on the thread count).
+     */
+    private static float sumLanes(FloatVector v) {
+        if (L > 8) {
+            v = v.add(v.rearrange(ROT8));
+        }
+        if (L > 4) {
+            v = v.add(v.rearrange(ROT4));
+        }
+        if (L > 2) {
+            v = v.add(v.rearrange(ROT2));
+        }
+        v = v.add(v.rearrange(ROT1));
+        return v.lane(0);
     }
 
     private static FloatVector load(MemorySegment s, long offset) {

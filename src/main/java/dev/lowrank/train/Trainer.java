@@ -1,0 +1,218 @@
+package dev.lowrank.train;
+
+import dev.lowrank.kernel.Kernels;
+import dev.lowrank.loss.Gradients;
+import dev.lowrank.loss.Loss;
+import dev.lowrank.loss.Observations;
+import dev.lowrank.loss.Regularization;
+import dev.lowrank.loss.SquaredLoss;
+import dev.lowrank.matrix.DenseMatrix;
+import dev.lowrank.model.FactorModel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Full-batch training of a {@link FactorModel} on a {@link Loss}: each epoch makes one fused
+ * loss-and-gradient call and one optimiser step. Stops at the first of: {@code maxEpochs}; a relative
+ * loss change {@code |L_t − L_(t−1)| ≤ tolerance·|L_(t−1)|} (seed 002: test the change, not the cost);
+ * the time budget. Workspaces (gradients, optimiser moments, a snapshot of the parameters) are made once
+ * per fit.
+ *
+ * <p>NaN policy: a non-finite loss, gradient norm or updated parameter throws
+ * {@link TrainingDivergedException} naming the epoch, and the model is left at the last parameters
+ * whose loss was finite (the snapshot taken before each update is restored when needed).
+ */
+public final class Trainer {
+
+    private final Optimizer optimizer;
+    private final int maxEpochs;
+    private final double tolerance;
+    private final Duration timeBudget;
+    private final EpochListener listener;
+    private final Kernels kernels;
+
+    private Trainer(Builder b) {
+        this.optimizer = b.optimizer;
+        this.maxEpochs = b.maxEpochs;
+        this.tolerance = b.tolerance;
+        this.timeBudget = b.timeBudget;
+        this.listener = b.listener;
+        this.kernels = b.kernels;
+    }
+
+    public static Builder builder(Optimizer optimizer) {
+        return new Builder(optimizer);
+    }
+
+    /**
+     * Seed 000's {@code fit(A, epochs, optimizer, lambda_1, lambda_2, verbose)}: the L4 squared loss on the
+     * non-zero entries of a dense A (λ2 = 0 gives L3), {@code epochs} epochs, a progress line every 50
+     * epochs when {@code verbose} is 1. Returns the loss history.
+     */
+    public static History fit(FactorModel model, DenseMatrix a, int epochs, Optimizer optimizer, float lambda1,
+                              float lambda2, int verbose) {
+        if (verbose < 0 || verbose > 1) {
+            throw new IllegalArgumentException("verbose = " + verbose + " but must be 0 (quiet) or 1 (every 50 epochs)");
+        }
+        Kernels k = model.kernels();
+        try (Observations obs = Observations.nonZero(a);
+             Loss loss = SquaredLoss.l4(obs, lambda1, lambda2, Regularization.none(), k)) {
+            return builder(optimizer).maxEpochs(epochs).kernels(k)
+                    .listener(verbose == 1 ? EpochListener.printEvery(50, System.out) : EpochListener.none())
+                    .build().fit(model, loss);
+        }
+    }
+
+    /** Trains {@code model} in place on {@code loss}; returns what happened per epoch. */
+    public History fit(FactorModel model, Loss loss) {
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(loss, "loss");
+        if (model.users() != loss.users() || model.items() != loss.items()) {
+            throw new IllegalArgumentException("the data is " + loss.users() + "x" + loss.items() + " but the model is "
+                    + model.users() + "x" + model.items() + " (users x items)");
+        }
+        // Grown as needed: maxEpochs may be a huge "until converged" bound.
+        int capacity = Math.min(maxEpochs, 1024);
+        double[] losses = new double[capacity];
+        double[] seconds = new double[capacity];
+        double[] norms = new double[capacity];
+        List<DenseMatrix> params = model.parameters();
+        List<DenseMatrix> snapshot = new ArrayList<>();
+        long deadline = timeBudget == null ? Long.MAX_VALUE : System.nanoTime() + timeBudget.toNanos();
+        StopReason reason = StopReason.MAX_EPOCHS;
+        int epochs = 0;
+        try (Gradients grads = Gradients.like(model); OptimizerState state = optimizer.start(model, kernels)) {
+            for (DenseMatrix p : params) {
+                snapshot.add(DenseMatrix.zeros(p.rows(), p.cols()));
+            }
+            boolean haveSnapshot = false;
+            double total = 0;
+            for (int epoch = 1; epoch <= maxEpochs; epoch++) {
+                long start = System.nanoTime();
+                double rate = optimizer.learningRate().at(epoch);
+                if (!(rate > 0) || !Double.isFinite(rate)) {
+                    throw new IllegalArgumentException("the learning-rate schedule gave " + rate + " at epoch " + epoch);
+                }
+                double value = loss.evaluate(model, grads);
+                if (!Double.isFinite(value)) {
+                    if (haveSnapshot) {
+                        restore(snapshot, params);
+                    }
+                    throw new TrainingDivergedException(epoch, value, "the loss is " + value, rate);
+                }
+                double norm = Math.sqrt(grads.normSquared(kernels));
+                if (!Double.isFinite(norm)) {
+                    throw new TrainingDivergedException(epoch, value, "the gradient norm is " + norm, rate);
+                }
+                restore(params, snapshot);
+                haveSnapshot = true;
+                state.step(model, grads, rate);
+                if (!Double.isFinite(sumOfSquares(params))) {
+                    restore(snapshot, params);
+                    throw new TrainingDivergedException(epoch, value, "the update made a parameter non-finite", rate);
+                }
+                double elapsed = (System.nanoTime() - start) * 1e-9;
+                total += elapsed;
+                if (epoch > losses.length) {
+                    int grown = (int) Math.min(maxEpochs, 2L * losses.length);
+                    losses = Arrays.copyOf(losses, grown);
+                    seconds = Arrays.copyOf(seconds, grown);
+                    norms = Arrays.copyOf(norms, grown);
+                }
+                losses[epoch - 1] = value;
+                seconds[epoch - 1] = elapsed;
+                norms[epoch - 1] = norm;
+                epochs = epoch;
+                listener.onEpoch(new EpochReport(epoch, maxEpochs, value, norm, rate, elapsed, total));
+                if (tolerance > 0 && epoch > 1) {
+                    double previous = losses[epoch - 2];
+                    if (Math.abs(value - previous) <= tolerance * Math.abs(previous)) {
+                        reason = StopReason.CONVERGED;
+                        break;
+                    }
+                }
+                if (epoch < maxEpochs && System.nanoTime() >= deadline) {
+                    reason = StopReason.TIME_BUDGET;
+                    break;
+                }
+            }
+        } finally {
+            snapshot.forEach(DenseMatrix::close);
+        }
+        return new History(losses, seconds, norms, epochs, reason);
+    }
+
+    private double sumOfSquares(List<DenseMatrix> params) {
+        double s = 0;
+        for (DenseMatrix p : params) {
+            s += kernels.dot(p, p);
+        }
+        return s;
+    }
+
+    private static void restore(List<DenseMatrix> from, List<DenseMatrix> to) {
+        for (int t = 0; t < from.size(); t++) {
+            to.get(t).copyFrom(from.get(t));
+        }
+    }
+
+    /** Settings of a {@link Trainer}; every setter validates its argument. */
+    public static final class Builder {
+        private final Optimizer optimizer;
+        private int maxEpochs = 100;
+        private double tolerance;
+        private Duration timeBudget;
+        private EpochListener listener = EpochListener.none();
+        private Kernels kernels = Kernels.defaults();
+
+        private Builder(Optimizer optimizer) {
+            this.optimizer = Objects.requireNonNull(optimizer, "optimizer");
+        }
+
+        /** At most this many epochs (default 100). */
+        public Builder maxEpochs(int epochs) {
+            if (epochs < 1) {
+                throw new IllegalArgumentException("maxEpochs = " + epochs + " but must be at least 1");
+            }
+            this.maxEpochs = epochs;
+            return this;
+        }
+
+        /** Stop when |L_t − L_(t−1)| ≤ tol·|L_(t−1)|; 0 (the default) turns the rule off. */
+        public Builder tolerance(double tol) {
+            if (!(tol >= 0) || !Double.isFinite(tol)) {
+                throw new IllegalArgumentException("tolerance = " + tol + " must be finite and non-negative");
+            }
+            this.tolerance = tol;
+            return this;
+        }
+
+        /** Stop after the epoch during which this much wall time has passed (default: no budget). */
+        public Builder timeBudget(Duration budget) {
+            Objects.requireNonNull(budget, "budget");
+            if (budget.isNegative() || budget.isZero()) {
+                throw new IllegalArgumentException("time budget " + budget + " must be positive");
+            }
+            this.timeBudget = budget;
+            return this;
+        }
+
+        public Builder listener(EpochListener listener) {
+            this.listener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /** The kernels for the optimiser's updates and norms (default {@link Kernels#defaults()}). */
+        public Builder kernels(Kernels kernels) {
+            this.kernels = Objects.requireNonNull(kernels, "kernels");
+            return this;
+        }
+
+        public Trainer build() {
+            return new Trainer(this);
+        }
+    }
+}
