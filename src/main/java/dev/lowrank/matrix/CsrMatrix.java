@@ -98,6 +98,11 @@ public final class CsrMatrix implements AutoCloseable {
             if (end < start) {
                 throw new IllegalArgumentException("rowOffsets decreases at row " + i + ": " + start + " then " + end);
             }
+            // The last offset equals nnz, but a middle one may still overshoot (and come back down later).
+            if (end > colIndices.length) {
+                throw new IllegalArgumentException("rowOffsets[" + (i + 1) + "] = " + end + " is beyond nnz = "
+                        + colIndices.length);
+            }
             for (long p = start; p < end; p++) {
                 int j = colIndices[(int) p];
                 if (j < 0 || j >= cols) {

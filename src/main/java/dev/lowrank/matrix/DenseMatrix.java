@@ -119,7 +119,9 @@ public final class DenseMatrix implements AutoCloseable {
         if (segment.address() % Float.BYTES != 0) {
             throw new IllegalArgumentException("segment address " + segment.address() + " is not float-aligned");
         }
-        long needed = rows == 0 || cols == 0 ? 0 : (((long) rows - 1) * rowStride + cols) * Float.BYTES;
+        // Every row start must lie within the segment (or at its end), even with no columns: accessors
+        // address row i at i·rowStride, and a zero-length copy there is still bounds-checked.
+        long needed = rows == 0 ? 0 : (((long) rows - 1) * rowStride + cols) * Float.BYTES;
         if (segment.byteSize() < needed) {
             throw new IllegalArgumentException("a " + rows + "x" + cols + " matrix with row stride " + rowStride
                     + " needs " + needed + " bytes but the segment has " + segment.byteSize());
@@ -278,7 +280,8 @@ public final class DenseMatrix implements AutoCloseable {
     public DenseMatrix rowView(int rowStart, int rowEnd) {
         checkOpen();
         Objects.checkFromToIndex(rowStart, rowEnd, rows);
-        long start = offset(rowStart, 0);
+        // An empty view starts at 0: rowStart·rowStride may lie past the end of a tightly wrapped segment.
+        long start = rowEnd == rowStart ? 0 : offset(rowStart, 0);
         long length = rowEnd == rowStart ? 0 : offset(rowEnd - rowStart - 1, cols);
         return new DenseMatrix(rowEnd - rowStart, cols, rowStride, segment.asSlice(start, length), null, owner);
     }

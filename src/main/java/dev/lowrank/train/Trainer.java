@@ -10,6 +10,7 @@ import dev.lowrank.matrix.DenseMatrix;
 import dev.lowrank.model.FactorModel;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
@@ -73,9 +74,11 @@ public final class Trainer {
             throw new IllegalArgumentException("the data is " + loss.users() + "x" + loss.items() + " but the model is "
                     + model.users() + "x" + model.items() + " (users x items)");
         }
-        double[] losses = new double[maxEpochs];
-        double[] seconds = new double[maxEpochs];
-        double[] norms = new double[maxEpochs];
+        // Grown as needed: maxEpochs may be a huge "until converged" bound.
+        int capacity = Math.min(maxEpochs, 1024);
+        double[] losses = new double[capacity];
+        double[] seconds = new double[capacity];
+        double[] norms = new double[capacity];
         List<DenseMatrix> params = model.parameters();
         List<DenseMatrix> snapshot = new ArrayList<>();
         long deadline = timeBudget == null ? Long.MAX_VALUE : System.nanoTime() + timeBudget.toNanos();
@@ -113,6 +116,12 @@ public final class Trainer {
                 }
                 double elapsed = (System.nanoTime() - start) * 1e-9;
                 total += elapsed;
+                if (epoch > losses.length) {
+                    int grown = (int) Math.min(maxEpochs, 2L * losses.length);
+                    losses = Arrays.copyOf(losses, grown);
+                    seconds = Arrays.copyOf(seconds, grown);
+                    norms = Arrays.copyOf(norms, grown);
+                }
                 losses[epoch - 1] = value;
                 seconds[epoch - 1] = elapsed;
                 norms[epoch - 1] = norm;

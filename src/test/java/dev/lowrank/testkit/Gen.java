@@ -3,6 +3,9 @@ package dev.lowrank.testkit;
 import dev.lowrank.matrix.CsrMatrix;
 import dev.lowrank.matrix.DenseMatrix;
 import dev.lowrank.matrix.DuplicatePolicy;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -113,6 +116,87 @@ public final class Gen implements AutoCloseable {
     public DenseMatrix dense(String name, int rows, int cols) {
         note(name + "=" + rows + "x" + cols);
         return own(DenseMatrix.of(rows, cols, flatten(values(rows, cols), cols)));
+    }
+
+    /**
+     * Like {@link #dense}, but a third of the time the matrix wraps a tight caller segment instead: row
+     * stride cols, cols+1 or cols+2 (no 64-byte padding), start shifted 0–12 bytes off the cache line,
+     * and the segment ending exactly at the last element, so a kernel that writes or reads past a row's
+     * end hits the next row or the segment's bounds check.
+     */
+    public DenseMatrix anyDense(String name, int rows, int cols) {
+        if (random.nextInt(3) != 0) {
+            return dense(name, rows, cols);
+        }
+        int stride = cols + random.nextInt(3);
+        int shift = random.nextInt(4) * Float.BYTES;
+        long needed = rows == 0 ? 0 : (((long) rows - 1) * stride + cols) * Float.BYTES;
+        Arena arena = own(Arena.ofShared());
+        MemorySegment segment = arena.allocate(needed + shift, DenseMatrix.ALIGNMENT_BYTES).asSlice(shift, needed);
+        DenseMatrix m = own(DenseMatrix.wrap(segment, rows, cols, stride));
+        m.copyFrom(flatten(values(rows, cols), cols));
+        note(name + "=" + rows + "x" + cols + "/wrapped,stride" + stride + ",+" + shift + "B");
+        return m;
+    }
+
+    /** A new dense matrix of integers in [-bound, bound] (exact in float, so equal scores really tie). */
+    public DenseMatrix denseInts(String name, int rows, int cols, int bound) {
+        float[] flat = new float[rows * cols];
+        for (int t = 0; t < flat.length; t++) {
+            flat[t] = random.nextInt(2 * bound + 1) - bound;
+        }
+        note(name + "=" + rows + "x" + cols + "/ints" + bound);
+        return own(DenseMatrix.of(rows, cols, flat));
+    }
+
+    /** Writes NaN into every element through the segment, to prove a kernel does not read them. */
+    public static void poison(DenseMatrix m) {
+        MemorySegment s = m.segment();
+        for (int i = 0; i < m.rows(); i++) {
+            for (int j = 0; j < m.cols(); j++) {
+                s.set(ValueLayout.JAVA_FLOAT, m.offset(i, j), Float.NaN);
+            }
+        }
+    }
+
+    /** Writes NaN into every stored value of {@code m} through {@link CsrMatrix#values()}. */
+    public static void poison(CsrMatrix m) {
+        for (long p = 0; p < m.nnz(); p++) {
+            m.values().setAtIndex(ValueLayout.JAVA_FLOAT, p, Float.NaN);
+        }
+    }
+
+    /**
+     * Fails unless every float between the end of a row and the start of the next (the padding, within
+     * the segment) is still 0: a kernel must never write there.
+     */
+    public static void assertPaddingZero(DenseMatrix m, String context) {
+        MemorySegment s = m.segment();
+        for (int i = 0; i < m.rows(); i++) {
+            for (int j = m.cols(); j < m.rowStride(); j++) {
+                long o = m.offset(i, j);
+                if (o + Float.BYTES <= s.byteSize() && s.get(ValueLayout.JAVA_FLOAT, o) != 0f) {
+                    org.junit.jupiter.api.Assertions.fail(context + ": padding float " + j + " of row " + i + " of "
+                            + m + " was overwritten with " + s.get(ValueLayout.JAVA_FLOAT, o));
+                }
+            }
+        }
+    }
+
+    /** A sparse matrix with each entry present with probability {@code density}, closed with this generator. */
+    public CsrMatrix csrUniform(String name, int rows, int cols, double density) {
+        CsrMatrix.Builder b = CsrMatrix.builder(rows, cols);
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                if (random.nextDouble() < density) {
+                    float x = value();
+                    b.add(i, j, x == 0f ? 1f : x);
+                }
+            }
+        }
+        CsrMatrix m = own(b.build(DuplicatePolicy.ERROR));
+        note(name + "=" + rows + "x" + cols + "/nnz" + m.nnz() + "/uniform");
+        return m;
     }
 
     /**

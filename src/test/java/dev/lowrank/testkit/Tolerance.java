@@ -20,8 +20,18 @@ public final class Tolerance {
         return (2.0 * (terms + 2) * U) * absSum + Float.MIN_NORMAL;
     }
 
+    /** Whether |actual − expected| ≤ bound(terms, absSum) (false for NaN). */
+    public static boolean within(double expected, double actual, int terms, double absSum) {
+        return Math.abs(actual - expected) <= bound(terms, absSum);
+    }
+
     /** Fails with {@code context} unless |actual − expected| ≤ bound(terms, absSum). */
     public static void assertClose(double expected, float actual, int terms, double absSum, String context) {
+        assertClose(expected, (double) actual, terms, absSum, context);
+    }
+
+    /** The same for a result returned in double (a float sum accumulated further in double). */
+    public static void assertClose(double expected, double actual, int terms, double absSum, String context) {
         double err = Math.abs(actual - expected);
         double tol = bound(terms, absSum);
         if (!(err <= tol)) {

@@ -13,6 +13,7 @@ import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -71,7 +72,7 @@ public final class PanamaKernels implements KernelProvider {
             VectorMask<Float> m = S.indexInRange(t, n);
             s1 = load(x, xOffset + (long) t * Float.BYTES, m).fma(load(y, yOffset + (long) t * Float.BYTES, m), s1);
         }
-        return s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+        return sumLanes(s0.add(s1).add(s2.add(s3)));
     }
 
     @Override
@@ -371,6 +372,32 @@ public final class PanamaKernels implements KernelProvider {
                 outValues.setAtIndex(JAVA_FLOAT, p, dot(us, uo, vs, v.offset(j, 0), k));
             }
         }
+    }
+
+    // Rotations by 8, 4, 2 and 1 lanes for sumLanes. Separate static finals (not an array) so C2 sees
+    // constant shuffles and intrinsifies rearrange; the ones wider than the species are never used.
+    private static final VectorShuffle<Float> ROT8 = VectorShuffle.iota(S, L > 8 ? 8 : 0, 1, true);
+    private static final VectorShuffle<Float> ROT4 = VectorShuffle.iota(S, L > 4 ? 4 : 0, 1, true);
+    private static final VectorShuffle<Float> ROT2 = VectorShuffle.iota(S, L > 2 ? 2 : 0, 1, true);
+    private static final VectorShuffle<Float> ROT1 = VectorShuffle.iota(S, 1, 1, true);
+
+    /**
+     * The sum of the lanes in a fixed tree order. {@code reduceLanes(ADD)} leaves the order open, and the
+     * C2 intrinsic and the interpreter's fallback do differ, so a result would depend on whether the
+     * caller's thread ran the kernel before or after JIT compilation (and so on the thread count).
+     */
+    private static float sumLanes(FloatVector v) {
+        if (L > 8) {
+            v = v.add(v.rearrange(ROT8));
+        }
+        if (L > 4) {
+            v = v.add(v.rearrange(ROT4));
+        }
+        if (L > 2) {
+            v = v.add(v.rearrange(ROT2));
+        }
+        v = v.add(v.rearrange(ROT1));
+        return v.lane(0);
     }
 
     private static FloatVector load(MemorySegment s, long offset) {

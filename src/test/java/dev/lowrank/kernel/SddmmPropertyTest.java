@@ -1,0 +1,66 @@
+package dev.lowrank.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lowrank.matrix.CsrMatrix;
+import dev.lowrank.matrix.DenseMatrix;
+import dev.lowrank.parallel.Parallel;
+import dev.lowrank.testkit.Case;
+import dev.lowrank.testkit.Cases;
+import dev.lowrank.testkit.Gen;
+import dev.lowrank.testkit.Reference;
+import dev.lowrank.testkit.Tolerance;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** out_p = u_i·v_j on the pattern's stored positions, against the double reference on both backends. */
+class SddmmPropertyTest {
+
+    static Stream<Case> cases() {
+        return Cases.of("sddmm", 250);
+    }
+
+    @ParameterizedTest
+    @MethodSource("cases")
+    void sddmmMatchesReference(Case c) {
+        try (Gen g = c.gen()) {
+            CsrMatrix pattern = g.nextInt(8) == 0
+                    ? g.csrUniform("P", 100 + g.nextInt(120), 100 + g.nextInt(120), 0.05 + 0.2 * g.random().nextDouble())
+                    : g.csr("P", g.dim(0, 130), g.dim(0, 130));
+            int k = g.dim(0, 140);
+            DenseMatrix u = g.anyDense("U", pattern.rows(), k);
+            DenseMatrix v = g.anyDense("V", pattern.cols(), k);
+            boolean inPlace = g.nextInt(3) == 0;
+            g.note(inPlace ? "out=pattern" : "out=copyStructure");
+            double[][] want = Reference.sddmm(pattern, u, v);
+            float[] patternValues = Reference.values(pattern);
+            for (Backend backend : Backend.values()) {
+                String context = g.describe() + " backend=" + backend;
+                CsrMatrix out = inPlace ? g.own(copyOf(pattern)) : g.own(pattern.copyStructure());
+                Gen.poison(out);
+                Kernels.of(backend, Parallel.commonPool()).sddmm(inPlace ? out : pattern, u, v, out);
+                assertTrue(out.hasSameStructure(pattern), context + ": out's structure changed");
+                for (int p = 0; p < want[0].length; p++) {
+                    Tolerance.assertClose(want[0][p], out.value(p), k, want[1][p], context + " at position " + p);
+                }
+                if (!inPlace) {
+                    assertArrayEquals(patternValues, Reference.values(pattern), context + ": the pattern's values changed");
+                }
+            }
+        }
+    }
+
+    private static CsrMatrix copyOf(CsrMatrix a) {
+        long[] offsets = new long[a.rows() + 1];
+        for (int i = 0; i < a.rows(); i++) {
+            offsets[i + 1] = a.rowEnd(i);
+        }
+        int[] cols = new int[Math.toIntExact(a.nnz())];
+        for (int p = 0; p < cols.length; p++) {
+            cols[p] = a.columnIndex(p);
+        }
+        return CsrMatrix.of(a.rows(), a.cols(), offsets, cols, Reference.values(a));
+    }
+}
