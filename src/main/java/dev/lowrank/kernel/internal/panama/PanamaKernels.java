@@ -465,7 +465,7 @@ public final class PanamaKernels implements KernelProvider {
         for (; t <= len - L; t += L) {
             acc = FloatVector.fromArray(S, x, xo + t).fma(FloatVector.fromArray(S, y, yo + t), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = sumLanes(acc);
         for (; t < len; t++) {
             sum = Math.fma(x[xo + t], y[yo + t], sum);
         }
