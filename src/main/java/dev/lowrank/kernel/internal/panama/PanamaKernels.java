@@ -499,6 +499,12 @@ public final class PanamaKernels implements KernelProvider {
         }
     }
 
+    /*
+     * SpMM: C's row i is Σ_p a_ip·B[col_p, :]. Four vectors of C's row (4·L columns) stay in registers
+     * while the row's nonzeros stream past: four independent FMA chains cover the FMA latency, and every
+     * B row is read in full cache lines. Whole chunks use plain loads; only the last chunk of a row whose
+     * length is not a multiple of 4·L pays for masks. Nonzeros are summed in storage order in every case.
+     */
     @Override
     public void spmm(float alpha, CsrMatrix a, DenseMatrix b, float beta, DenseMatrix c, int rowStart, int rowEnd) {
         MemorySegment offsets = a.rowOffsets();
@@ -507,34 +513,79 @@ public final class PanamaKernels implements KernelProvider {
         MemorySegment bs = b.segment();
         MemorySegment cs = c.segment();
         int k = b.cols();
+        long bRowBytes = (long) b.rowStride() * Float.BYTES;
+        int full = k - k % (4 * L);
         for (int i = rowStart; i < rowEnd; i++) {
             long start = offsets.getAtIndex(JAVA_LONG, i);
             long end = offsets.getAtIndex(JAVA_LONG, i + 1L);
-            // Two vectors of C's row stay in registers while every nonzero of the row streams past.
-            for (int j = 0; j < k; j += 2 * L) {
-                VectorMask<Float> m0 = S.indexInRange(j, k);
-                VectorMask<Float> m1 = S.indexInRange(j + L, k);
-                FloatVector acc0 = FloatVector.zero(S), acc1 = acc0;
+            long co = c.offset(i, 0);
+            for (int j = 0; j < full; j += 4 * L) {
+                FloatVector acc0 = FloatVector.zero(S), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+                long jb = (long) j * Float.BYTES;
                 for (long p = start; p < end; p++) {
                     FloatVector av = FloatVector.broadcast(S, vals.getAtIndex(JAVA_FLOAT, p));
-                    long bo = b.offset(cols.getAtIndex(JAVA_INT, p), j);
-                    acc0 = load(bs, bo, m0).fma(av, acc0);
-                    acc1 = load(bs, bo + L * 4L, m1).fma(av, acc1);
+                    long bo = cols.getAtIndex(JAVA_INT, p) * bRowBytes + jb;
+                    acc0 = load(bs, bo).fma(av, acc0);
+                    acc1 = load(bs, bo + L * 4L).fma(av, acc1);
+                    acc2 = load(bs, bo + L * 8L).fma(av, acc2);
+                    acc3 = load(bs, bo + L * 12L).fma(av, acc3);
                 }
-                long co = c.offset(i, j);
-                storeMasked(cs, co, acc0, alpha, beta, m0);
-                storeMasked(cs, co + L * 4L, acc1, alpha, beta, m1);
+                storeFull(cs, co + jb, acc0, alpha, beta);
+                storeFull(cs, co + jb + L * 4L, acc1, alpha, beta);
+                storeFull(cs, co + jb + L * 8L, acc2, alpha, beta);
+                storeFull(cs, co + jb + L * 12L, acc3, alpha, beta);
+            }
+            int j = full;
+            if (k - j >= 2 * L) {
+                // k = 16 on AVX2 lands here: two chains, still without masks.
+                FloatVector acc0 = FloatVector.zero(S), acc1 = acc0;
+                long jb = (long) j * Float.BYTES;
+                for (long p = start; p < end; p++) {
+                    FloatVector av = FloatVector.broadcast(S, vals.getAtIndex(JAVA_FLOAT, p));
+                    long bo = cols.getAtIndex(JAVA_INT, p) * bRowBytes + jb;
+                    acc0 = load(bs, bo).fma(av, acc0);
+                    acc1 = load(bs, bo + L * 4L).fma(av, acc1);
+                }
+                storeFull(cs, co + jb, acc0, alpha, beta);
+                storeFull(cs, co + jb + L * 4L, acc1, alpha, beta);
+                j += 2 * L;
+            }
+            for (; j < k; j += L) {
+                VectorMask<Float> m = S.indexInRange(j, k);
+                FloatVector acc = FloatVector.zero(S);
+                long jb = (long) j * Float.BYTES;
+                for (long p = start; p < end; p++) {
+                    FloatVector av = FloatVector.broadcast(S, vals.getAtIndex(JAVA_FLOAT, p));
+                    acc = load(bs, cols.getAtIndex(JAVA_INT, p) * bRowBytes + jb, m).fma(av, acc);
+                }
+                storeMasked(cs, co + jb, acc, alpha, beta, m);
             }
         }
     }
 
+    private static void storeFull(MemorySegment cs, long offset, FloatVector acc, float alpha, float beta) {
+        FloatVector out = acc.mul(alpha);
+        if (beta != 0f) {
+            out = load(cs, offset).fma(FloatVector.broadcast(S, beta), out);
+        }
+        out.intoMemorySegment(cs, offset, ORDER);
+    }
+
     private static void storeMasked(MemorySegment cs, long offset, FloatVector acc, float alpha, float beta,
                                     VectorMask<Float> m) {
-        FloatVector scaled = acc.mul(alpha);
-        FloatVector out = beta == 0f ? scaled : load(cs, offset, m).fma(FloatVector.broadcast(S, beta), scaled);
+        FloatVector out = acc.mul(alpha);
+        if (beta != 0f) {
+            out = load(cs, offset, m).fma(FloatVector.broadcast(S, beta), out);
+        }
         out.intoMemorySegment(cs, offset, ORDER, m);
     }
 
+    /*
+     * SDDMM: out_p = u_i·v_{col_p}. For k ≤ 4·L the row u_i is loaded into registers once per row and
+     * each nonzero costs only its V row's loads, the FMAs and one lane reduction; longer rows fall back to
+     * the general dot. Either way a given k always takes the same path, so every entry is summed the same
+     * way whatever block computes it.
+     */
     @Override
     public void sddmm(CsrMatrix pattern, DenseMatrix u, DenseMatrix v, MemorySegment outValues, int rowStart, int rowEnd) {
         MemorySegment offsets = pattern.rowOffsets();
@@ -542,12 +593,54 @@ public final class PanamaKernels implements KernelProvider {
         MemorySegment us = u.segment();
         MemorySegment vs = v.segment();
         int k = u.cols();
+        long vRowBytes = (long) v.rowStride() * Float.BYTES;
+        if (k > 4 * L || k == 0) {
+            for (int i = rowStart; i < rowEnd; i++) {
+                long end = offsets.getAtIndex(JAVA_LONG, i + 1L);
+                long uo = u.offset(i, 0);
+                for (long p = offsets.getAtIndex(JAVA_LONG, i); p < end; p++) {
+                    int j = cols.getAtIndex(JAVA_INT, p);
+                    outValues.setAtIndex(JAVA_FLOAT, p, dot(us, uo, vs, j * vRowBytes, k));
+                }
+            }
+            return;
+        }
+        VectorMask<Float> m0 = S.indexInRange(0, k);
+        VectorMask<Float> m1 = S.indexInRange(L, k);
+        VectorMask<Float> m2 = S.indexInRange(2 * L, k);
+        VectorMask<Float> m3 = S.indexInRange(3 * L, k);
+        int vectors = (k + L - 1) / L;
+        boolean whole = k % L == 0;
         for (int i = rowStart; i < rowEnd; i++) {
+            long start = offsets.getAtIndex(JAVA_LONG, i);
             long end = offsets.getAtIndex(JAVA_LONG, i + 1L);
+            if (start == end) {
+                continue;
+            }
             long uo = u.offset(i, 0);
-            for (long p = offsets.getAtIndex(JAVA_LONG, i); p < end; p++) {
-                int j = cols.getAtIndex(JAVA_INT, p);
-                outValues.setAtIndex(JAVA_FLOAT, p, dot(us, uo, vs, v.offset(j, 0), k));
+            FloatVector u0 = load(us, uo, m0);
+            FloatVector u1 = vectors > 1 ? load(us, uo + L * 4L, m1) : FloatVector.zero(S);
+            FloatVector u2 = vectors > 2 ? load(us, uo + L * 8L, m2) : FloatVector.zero(S);
+            FloatVector u3 = vectors > 3 ? load(us, uo + L * 12L, m3) : FloatVector.zero(S);
+            if (whole) {
+                // k a multiple of L: plain loads (a masked load costs extra µops even with every lane on).
+                for (long p = start; p < end; p++) {
+                    long vo = cols.getAtIndex(JAVA_INT, p) * vRowBytes;
+                    FloatVector s = load(vs, vo).mul(u0);
+                    if (vectors > 1) s = load(vs, vo + L * 4L).fma(u1, s);
+                    if (vectors > 2) s = load(vs, vo + L * 8L).fma(u2, s);
+                    if (vectors > 3) s = load(vs, vo + L * 12L).fma(u3, s);
+                    outValues.setAtIndex(JAVA_FLOAT, p, s.reduceLanes(VectorOperators.ADD));
+                }
+            } else {
+                for (long p = start; p < end; p++) {
+                    long vo = cols.getAtIndex(JAVA_INT, p) * vRowBytes;
+                    FloatVector s = load(vs, vo, m0).mul(u0);
+                    if (vectors > 1) s = load(vs, vo + L * 4L, m1).fma(u1, s);
+                    if (vectors > 2) s = load(vs, vo + L * 8L, m2).fma(u2, s);
+                    if (vectors > 3) s = load(vs, vo + L * 12L, m3).fma(u3, s);
+                    outValues.setAtIndex(JAVA_FLOAT, p, s.reduceLanes(VectorOperators.ADD));
+                }
             }
         }
     }
