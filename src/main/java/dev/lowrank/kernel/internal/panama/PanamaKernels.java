@@ -581,10 +581,10 @@ public final class PanamaKernels implements KernelProvider {
     }
 
     /*
-     * SDDMM: out_p = u_i·v_{col_p}. For k ≤ 4·L the row u_i is loaded into registers once per row and
-     * each nonzero costs only its V row's loads, the FMAs and one lane reduction; longer rows fall back to
-     * the general dot. Either way a given k always takes the same path, so every entry is summed the same
-     * way whatever block computes it.
+     * SDDMM: out_p = u_i·v_{col_p}. For k ≤ 8·L the row u_i is loaded into registers once per row (up to
+     * 8 vectors + 2 partial sums + 1 load fit 16 registers) and each nonzero costs only its V row's loads,
+     * the FMAs and one lane reduction; longer rows use the general dot. A given k always takes the same
+     * path with the same summation order, so every entry is the same whatever block computes it.
      */
     @Override
     public void sddmm(CsrMatrix pattern, DenseMatrix u, DenseMatrix v, MemorySegment outValues, int rowStart, int rowEnd) {
@@ -594,7 +594,15 @@ public final class PanamaKernels implements KernelProvider {
         MemorySegment vs = v.segment();
         int k = u.cols();
         long vRowBytes = (long) v.rowStride() * Float.BYTES;
-        if (k > 4 * L || k == 0) {
+        if (k > 0 && k % L == 0) {
+            // Chunks of 8 vectors; past the first, each chunk's partial sum is added to out in chunk order.
+            for (int j0 = 0; j0 < k; j0 += 8 * L) {
+                sddmmWhole(offsets, cols, us, u, vs, vRowBytes, outValues, j0, Math.min(8, (k - j0) / L), j0 > 0,
+                        rowStart, rowEnd);
+            }
+        } else if (k > 0 && k <= 8 * L) {
+            sddmmMasked(offsets, cols, us, u, vs, vRowBytes, outValues, k, rowStart, rowEnd);
+        } else {
             for (int i = rowStart; i < rowEnd; i++) {
                 long end = offsets.getAtIndex(JAVA_LONG, i + 1L);
                 long uo = u.offset(i, 0);
@@ -603,44 +611,82 @@ public final class PanamaKernels implements KernelProvider {
                     outValues.setAtIndex(JAVA_FLOAT, p, dot(us, uo, vs, j * vRowBytes, k));
                 }
             }
-            return;
         }
-        VectorMask<Float> m0 = S.indexInRange(0, k);
-        VectorMask<Float> m1 = S.indexInRange(L, k);
-        VectorMask<Float> m2 = S.indexInRange(2 * L, k);
-        VectorMask<Float> m3 = S.indexInRange(3 * L, k);
-        int vectors = (k + L - 1) / L;
-        boolean whole = k % L == 0;
+    }
+
+    /**
+     * Columns [j0, j0 + vectors·L) of every dot, vectors ≤ 8, with plain loads (a masked load costs extra
+     * µops even with every lane on); {@code accumulate} adds to out instead of overwriting it.
+     */
+    private static void sddmmWhole(MemorySegment offsets, MemorySegment cols, MemorySegment us, DenseMatrix u,
+                                   MemorySegment vs, long vRowBytes, MemorySegment outValues, int j0, int vectors,
+                                   boolean accumulate, int rowStart, int rowEnd) {
+        FloatVector zero = FloatVector.zero(S);
         for (int i = rowStart; i < rowEnd; i++) {
             long start = offsets.getAtIndex(JAVA_LONG, i);
             long end = offsets.getAtIndex(JAVA_LONG, i + 1L);
             if (start == end) {
                 continue;
             }
+            long uo = u.offset(i, j0);
+            FloatVector u0 = load(us, uo);
+            FloatVector u1 = vectors > 1 ? load(us, uo + L * 4L) : zero;
+            FloatVector u2 = vectors > 2 ? load(us, uo + L * 8L) : zero;
+            FloatVector u3 = vectors > 3 ? load(us, uo + L * 12L) : zero;
+            FloatVector u4 = vectors > 4 ? load(us, uo + L * 16L) : zero;
+            FloatVector u5 = vectors > 5 ? load(us, uo + L * 20L) : zero;
+            FloatVector u6 = vectors > 6 ? load(us, uo + L * 24L) : zero;
+            FloatVector u7 = vectors > 7 ? load(us, uo + L * 28L) : zero;
+            long jb = (long) j0 * Float.BYTES;
+            for (long p = start; p < end; p++) {
+                long vo = cols.getAtIndex(JAVA_INT, p) * vRowBytes + jb;
+                // Two partial sums: even and odd vectors, so consecutive FMAs do not wait on each other.
+                FloatVector s0 = load(vs, vo).mul(u0);
+                FloatVector s1 = zero;
+                if (vectors > 1) s1 = load(vs, vo + L * 4L).mul(u1);
+                if (vectors > 2) s0 = load(vs, vo + L * 8L).fma(u2, s0);
+                if (vectors > 3) s1 = load(vs, vo + L * 12L).fma(u3, s1);
+                if (vectors > 4) s0 = load(vs, vo + L * 16L).fma(u4, s0);
+                if (vectors > 5) s1 = load(vs, vo + L * 20L).fma(u5, s1);
+                if (vectors > 6) s0 = load(vs, vo + L * 24L).fma(u6, s0);
+                if (vectors > 7) s1 = load(vs, vo + L * 28L).fma(u7, s1);
+                float dot = s0.add(s1).reduceLanes(VectorOperators.ADD);
+                outValues.setAtIndex(JAVA_FLOAT, p, accumulate ? outValues.getAtIndex(JAVA_FLOAT, p) + dot : dot);
+            }
+        }
+    }
+
+    /** k ≤ 8·L, not a multiple of L: the same sums with masked loads (lanes past k are zero). */
+    private static void sddmmMasked(MemorySegment offsets, MemorySegment cols, MemorySegment us, DenseMatrix u,
+                                    MemorySegment vs, long vRowBytes, MemorySegment outValues, int k,
+                                    int rowStart, int rowEnd) {
+        int vectors = (k + L - 1) / L;
+        FloatVector[] ur = new FloatVector[vectors];
+        @SuppressWarnings("unchecked")
+        VectorMask<Float>[] masks = new VectorMask[vectors];
+        for (int t = 0; t < vectors; t++) {
+            masks[t] = S.indexInRange(t * L, k);
+        }
+        for (int i = rowStart; i < rowEnd; i++) {
+            long start = offsets.getAtIndex(JAVA_LONG, i);
+            long end = offsets.getAtIndex(JAVA_LONG, i + 1L);
             long uo = u.offset(i, 0);
-            FloatVector u0 = load(us, uo, m0);
-            FloatVector u1 = vectors > 1 ? load(us, uo + L * 4L, m1) : FloatVector.zero(S);
-            FloatVector u2 = vectors > 2 ? load(us, uo + L * 8L, m2) : FloatVector.zero(S);
-            FloatVector u3 = vectors > 3 ? load(us, uo + L * 12L, m3) : FloatVector.zero(S);
-            if (whole) {
-                // k a multiple of L: plain loads (a masked load costs extra µops even with every lane on).
-                for (long p = start; p < end; p++) {
-                    long vo = cols.getAtIndex(JAVA_INT, p) * vRowBytes;
-                    FloatVector s = load(vs, vo).mul(u0);
-                    if (vectors > 1) s = load(vs, vo + L * 4L).fma(u1, s);
-                    if (vectors > 2) s = load(vs, vo + L * 8L).fma(u2, s);
-                    if (vectors > 3) s = load(vs, vo + L * 12L).fma(u3, s);
-                    outValues.setAtIndex(JAVA_FLOAT, p, s.reduceLanes(VectorOperators.ADD));
+            for (int t = 0; t < vectors; t++) {
+                ur[t] = load(us, uo + (long) t * L * Float.BYTES, masks[t]);
+            }
+            for (long p = start; p < end; p++) {
+                long vo = cols.getAtIndex(JAVA_INT, p) * vRowBytes;
+                FloatVector s0 = load(vs, vo, masks[0]).mul(ur[0]);
+                FloatVector s1 = FloatVector.zero(S);
+                for (int t = 1; t < vectors; t++) {
+                    FloatVector prod = load(vs, vo + (long) t * L * Float.BYTES, masks[t]);
+                    if ((t & 1) == 0) {
+                        s0 = prod.fma(ur[t], s0);
+                    } else {
+                        s1 = t == 1 ? prod.mul(ur[t]) : prod.fma(ur[t], s1);
+                    }
                 }
-            } else {
-                for (long p = start; p < end; p++) {
-                    long vo = cols.getAtIndex(JAVA_INT, p) * vRowBytes;
-                    FloatVector s = load(vs, vo, m0).mul(u0);
-                    if (vectors > 1) s = load(vs, vo + L * 4L, m1).fma(u1, s);
-                    if (vectors > 2) s = load(vs, vo + L * 8L, m2).fma(u2, s);
-                    if (vectors > 3) s = load(vs, vo + L * 12L, m3).fma(u3, s);
-                    outValues.setAtIndex(JAVA_FLOAT, p, s.reduceLanes(VectorOperators.ADD));
-                }
+                outValues.setAtIndex(JAVA_FLOAT, p, s0.add(s1).reduceLanes(VectorOperators.ADD));
             }
         }
     }
