@@ -44,7 +44,8 @@ public final class PanamaKernels implements KernelProvider {
     }
 
     static final Tile TILE = L >= 16 ? Tile.T8X3 : Tile.T6X2;
-    static final int KC = 256;
+    /** The KC×NR sliver of B must stay in L1: 256×16 floats = 16 KiB for 6×2 on AVX2, 128×48 = 24 KiB for 8×3. */
+    static final int KC = TILE == Tile.T8X3 ? 128 : 256;
     /** A multiple of both tiles' MR (6 and 8), so only the caller's last panel has short rows. */
     static final int MC = 144;
     static final int NC = 2048;
