@@ -19,15 +19,36 @@ import java.util.Objects;
  */
 public final class Kernels {
 
-    /** GEMM tile of C handed to one task: a multiple of every micro-kernel's row count. */
-    private static final int GEMM_TILE_ROWS = 192;
-    private static final int GEMM_TILE_COLS = 1024;
+    /**
+     * GEMM tiles of C handed to tasks. Each task packs its own B panel, so tiles are tall (up to
+     * GEMM_TILE_MAX_ROWS) to share that panel across many rows; they get shorter only to give about
+     * GEMM_TILES_PER_THREAD tasks per thread. Row counts are multiples of GEMM_TILE_ROW_QUANTUM (a
+     * multiple of every micro-kernel's MR: 6 and 8). Unlike the reductions, GEMM may size its tiles from
+     * the thread count: every element of C is summed in the same order whatever tile computes it, so the
+     * result is bit-identical for any tiling.
+     */
+    private static final int GEMM_TILE_COLS = 2048;
+    private static final int GEMM_TILE_MAX_ROWS = 960;
+    private static final int GEMM_TILE_MIN_ROWS = 48;
+    private static final int GEMM_TILE_ROW_QUANTUM = 24;
+    private static final int GEMM_TILES_PER_THREAD = 4;
+    /**
+     * Uᵀ·D-style products (op(A) = Aᵀ, op(B) = B, tiny C, long inner dimension) have too few C tiles to
+     * fork over, so the inner dimension is cut into fixed chunks whose partial products are added in
+     * chunk order.
+     */
+    private static final int GEMM_SPLIT_K_CHUNK = 8192;
+    private static final long GEMM_SPLIT_K_MAX_C = 1L << 16;
     /** Below this many multiply-adds a GEMM runs as one task: forking would cost more than it saves. */
     private static final long GEMM_SERIAL_WORK = 1L << 18;
     /** Rows per block of a reduction (Gram, Frobenius dot): fixed, so sums never depend on threads. */
     private static final int REDUCTION_BLOCK_ROWS = 1024;
-    /** Target multiply-adds per sparse block; blocks are cut by nonzeros, not by rows. */
-    private static final long SPARSE_BLOCK_WORK = 1L << 16;
+    /**
+     * Target multiply-adds per sparse block; blocks are cut by nonzeros, not by rows. 2^20 (~0.1–0.5 ms
+     * of SpMM/SDDMM work) still gives hundreds of blocks on a 10M-nonzero matrix; at 2^16 the block
+     * bounds and fork/join tasks alone allocated ~40 KB (1 thread) and ~670 KB (2 threads) per call.
+     */
+    private static final long SPARSE_BLOCK_WORK = 1L << 20;
     /** Rows per block for row-wise elementwise work and for top-k scoring. */
     private static final int ROW_BLOCK_ROWS = 512;
 
@@ -238,14 +259,56 @@ public final class Kernels {
             provider.gemm(transA, transB, alpha, a, b, beta, c, 0, m, 0, n);
             return;
         }
-        int tileRows = blocks(m, GEMM_TILE_ROWS);
-        int tileCols = blocks(n, GEMM_TILE_COLS);
-        parallel.forEachBlock(tileRows * tileCols, t -> {
-            int r0 = (t / tileCols) * GEMM_TILE_ROWS;
-            int c0 = (t % tileCols) * GEMM_TILE_COLS;
-            provider.gemm(transA, transB, alpha, a, b, beta, c, r0, Math.min(m, r0 + GEMM_TILE_ROWS),
-                    c0, Math.min(n, c0 + GEMM_TILE_COLS));
+        if (transA && !transB && (long) m * n <= GEMM_SPLIT_K_MAX_C && inner >= 2 * GEMM_SPLIT_K_CHUNK) {
+            gemmSplitK(alpha, a, b, beta, c, m, n, inner);
+            return;
+        }
+        int tileCols = Math.min(n, GEMM_TILE_COLS);
+        int colTiles = blocks(n, tileCols);
+        int targetTiles = parallel.parallelism() == 1 ? 1 : GEMM_TILES_PER_THREAD * parallel.parallelism();
+        int wantRowTiles = Math.max(1, (targetTiles + colTiles - 1) / colTiles);
+        int rows = blocks(m, wantRowTiles);
+        rows = ((rows + GEMM_TILE_ROW_QUANTUM - 1) / GEMM_TILE_ROW_QUANTUM) * GEMM_TILE_ROW_QUANTUM;
+        int tileRows = Math.max(GEMM_TILE_MIN_ROWS, Math.min(GEMM_TILE_MAX_ROWS, rows));
+        int rowTiles = blocks(m, tileRows);
+        parallel.forEachBlock(rowTiles * colTiles, t -> {
+            int r0 = (t / colTiles) * tileRows;
+            int c0 = (t % colTiles) * tileCols;
+            provider.gemm(transA, transB, alpha, a, b, beta, c, r0, Math.min(m, r0 + tileRows),
+                    c0, Math.min(n, c0 + tileCols));
         });
+    }
+
+    /**
+     * C = alpha·AᵀB + beta·C with the inner dimension (the rows of A and B) cut into fixed chunks: each
+     * chunk's AᵀB goes to its own slice of a scratch matrix, then the slices are added in chunk order in
+     * double. The scratch is m·n·chunks floats, small by the guard above.
+     */
+    private void gemmSplitK(float alpha, DenseMatrix a, DenseMatrix b, float beta, DenseMatrix c, int m, int n, int inner) {
+        int chunks = blocks(inner, GEMM_SPLIT_K_CHUNK);
+        try (DenseMatrix partial = DenseMatrix.zeros(chunks * m, n)) {
+            parallel.forEachBlock(chunks, q -> {
+                int p0 = q * GEMM_SPLIT_K_CHUNK;
+                int p1 = Math.min(inner, p0 + GEMM_SPLIT_K_CHUNK);
+                provider.gemm(true, false, 1f, a.rowView(p0, p1), b.rowView(p0, p1), 0f,
+                        partial.rowView(q * m, (q + 1) * m), 0, m, 0, n);
+            });
+            MemorySegment ps = partial.segment();
+            MemorySegment cs = c.segment();
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    double sum = 0;
+                    for (int q = 0; q < chunks; q++) {
+                        sum += ps.get(ValueLayout.JAVA_FLOAT, partial.offset(q * m + i, j));
+                    }
+                    float v = alpha * (float) sum;
+                    if (beta != 0f) {
+                        v += beta * cs.get(ValueLayout.JAVA_FLOAT, c.offset(i, j));
+                    }
+                    cs.set(ValueLayout.JAVA_FLOAT, c.offset(i, j), v);
+                }
+            }
+        }
     }
 
     /**

@@ -27,17 +27,38 @@ public final class PanamaKernels implements KernelProvider {
     private static final int L = S.length();
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
 
-    // GEMM blocking (BLIS): an MR×NR register tile, A packed in MC×KC panels, B in KC×NC panels.
-    // 6 rows × 2 vectors keeps 12 accumulators + 2 B vectors + 1 broadcast within AVX2's 16 registers.
-    static final int MR = 6;
-    static final int NR = 2 * L;
-    static final int KC = 256;
-    static final int MC = 192;
-    static final int NC = 1024;
+    // GEMM blocking (BLIS; see docs/kernels.md for why these sizes): an MR×NR register tile, A packed in
+    // MC×KC panels (L2), B in KC×NC panels (L3), one KC×NR sliver of B (L1) streamed per micro-kernel.
+    enum Tile {
+        /** 6 rows × 2 vectors: fits 16 vector registers (AVX2, and 128-bit species). */
+        T6X2(6, 2 * L),
+        /** 8 rows × 3 vectors: needs 32 vector registers (AVX-512). */
+        T8X3(8, 3 * L);
+
+        final int mr;
+        final int nr;
+
+        Tile(int mr, int nr) {
+            this.mr = mr;
+            this.nr = nr;
+        }
+    }
+
+    static final Tile TILE = L >= 16 ? Tile.T8X3 : Tile.T6X2;
+    /** The KC×NR sliver of B must stay in L1: 256×16 floats = 16 KiB for 6×2 on AVX2, 128×48 = 24 KiB for 8×3. */
+    static final int KC = TILE == Tile.T8X3 ? 128 : 256;
+    /** A multiple of both tiles' MR (6 and 8), so only the caller's last panel has short rows. */
+    static final int MC = 144;
+    static final int NC = 2048;
+    private static final int MAX_NR = 3 * L;
+    private static final int MAX_MR = 8;
 
     /** Per-thread packing buffers, allocated once per worker thread and reused by every call. */
-    private static final ThreadLocal<float[]> PACKED_A = ThreadLocal.withInitial(() -> new float[MC * KC]);
-    private static final ThreadLocal<float[]> PACKED_B = ThreadLocal.withInitial(() -> new float[KC * (NC + NR)]);
+    private static final ThreadLocal<float[]> PACKED_A =
+            ThreadLocal.withInitial(() -> new float[(MC + MAX_MR) * KC]);
+    private static final ThreadLocal<float[]> PACKED_B =
+            ThreadLocal.withInitial(() -> new float[KC * (NC + MAX_NR)]);
+    private static final ThreadLocal<float[]> TILE_C = ThreadLocal.withInitial(() -> new float[MAX_MR * MAX_NR]);
 
     public PanamaKernels() {
         if (S.vectorBitSize() < 128) {
@@ -92,6 +113,10 @@ public final class PanamaKernels implements KernelProvider {
 
     @Override
     public void scale(float alpha, MemorySegment x, long xOffset, int n) {
+        scaleRow(alpha, x, xOffset, n);
+    }
+
+    private static void scaleRow(float alpha, MemorySegment x, long xOffset, int n) {
         int t = 0;
         for (; t <= n - L; t += L) {
             long xo = xOffset + (long) t * Float.BYTES;
@@ -147,33 +172,67 @@ public final class PanamaKernels implements KernelProvider {
      * - Packed A: for each MR-row panel, kc columns of MR consecutive floats (zero-padded past the last
      *   row). Packed B: for each NR-column panel, kc rows of NR consecutive floats (zero-padded past the
      *   last column). So the micro-kernel reads both strictly sequentially.
-     * - The inner dimension is consumed in KC blocks from 0 upwards in every tile, so an element of C is
-     *   summed in the same order whatever tile or thread computes it.
+     * - The inner dimension is consumed in KC blocks from 0 upwards in every tile, and within a block in
+     *   order p = 0, 1, ..., so an element of C is summed the same way whatever tile or thread computes it.
+     * - Loop order jc → pc (pack B once) → ic (pack A) → jr → ir: one packed B panel serves every row of
+     *   the caller's tile, which is why the facade hands out tall tiles.
      */
     @Override
     public void gemm(boolean transA, boolean transB, float alpha, DenseMatrix a, DenseMatrix b, float beta,
                      DenseMatrix c, int rowStart, int rowEnd, int colStart, int colEnd) {
+        gemm(TILE, transA, transB, alpha, a, b, beta, c, rowStart, rowEnd, colStart, colEnd);
+    }
+
+    /**
+     * The same product with an explicitly chosen register tile. The provider always uses {@link #TILE}
+     * (picked from the species length); this entry exists so tests can run the other micro-kernel's edge
+     * handling on any machine. Not part of the provider SPI.
+     */
+    public static void gemmWithTile(String tile, boolean transA, boolean transB, float alpha, DenseMatrix a,
+                                    DenseMatrix b, float beta, DenseMatrix c, int rowStart, int rowEnd,
+                                    int colStart, int colEnd) {
+        gemm(Tile.valueOf(tile), transA, transB, alpha, a, b, beta, c, rowStart, rowEnd, colStart, colEnd);
+    }
+
+    /** The register tile's name ("T6X2": 6 rows × 2 vectors) for docs and benchmarks. */
+    public static String tileName() {
+        return TILE.name();
+    }
+
+    private static void gemm(Tile tile, boolean transA, boolean transB, float alpha, DenseMatrix a, DenseMatrix b,
+                             float beta, DenseMatrix c, int rowStart, int rowEnd, int colStart, int colEnd) {
         int inner = transA ? a.rows() : a.cols();
-        if (inner == 0) {
+        if (inner == 0 || rowStart >= rowEnd || colStart >= colEnd) {
             scaleTile(c, beta, rowStart, rowEnd, colStart, colEnd);
             return;
         }
+        int mr = tile.mr;
+        int nr = tile.nr;
         float[] ap = PACKED_A.get();
         float[] bp = PACKED_B.get();
+        float[] acc = TILE_C.get();
         MemorySegment cs = c.segment();
+        long cRowBytes = (long) c.rowStride() * Float.BYTES;
         for (int jc = colStart; jc < colEnd; jc += NC) {
             int nc = Math.min(NC, colEnd - jc);
             for (int pc = 0; pc < inner; pc += KC) {
                 int kc = Math.min(KC, inner - pc);
-                packB(transB, b, pc, kc, jc, nc, bp);
-                boolean first = pc == 0;
+                packB(transB, b, pc, kc, jc, nc, nr, bp);
+                float betaNow = pc == 0 ? beta : 1f;
                 for (int ic = rowStart; ic < rowEnd; ic += MC) {
                     int mc = Math.min(MC, rowEnd - ic);
-                    packA(transA, a, ic, mc, pc, kc, ap);
-                    for (int jr = 0; jr < nc; jr += NR) {
-                        for (int ir = 0; ir < mc; ir += MR) {
-                            microKernel(kc, ap, ir * kc, bp, jr * kc, cs, c, ic + ir, Math.min(MR, mc - ir),
-                                    jc + jr, jc + Math.min(nc, jr + NR), alpha, first ? beta : 1f);
+                    packA(transA, a, ic, mc, pc, kc, mr, ap);
+                    for (int jr = 0; jr < nc; jr += nr) {
+                        int cols = Math.min(nr, nc - jr);
+                        for (int ir = 0; ir < mc; ir += mr) {
+                            long cOff = c.offset(ic + ir, jc + jr);
+                            int rows = Math.min(mr, mc - ir);
+                            if (tile == Tile.T6X2) {
+                                kernel6x2(kc, ap, ir * kc, bp, jr * kc, acc);
+                            } else {
+                                kernel8x3(kc, ap, ir * kc, bp, jr * kc, acc);
+                            }
+                            updateC(acc, nr, cs, cOff, cRowBytes, rows, cols, alpha, betaNow);
                         }
                     }
                 }
@@ -182,117 +241,274 @@ public final class PanamaKernels implements KernelProvider {
     }
 
     /** op(A)[ic, ic+mc) × [pc, pc+kc) into MR-row panels: panel q holds rows ic+q·MR.., column-major. */
-    private static void packA(boolean transA, DenseMatrix a, int ic, int mc, int pc, int kc, float[] ap) {
+    private static void packA(boolean transA, DenseMatrix a, int ic, int mc, int pc, int kc, int mr, float[] ap) {
         MemorySegment as = a.segment();
-        int stride = a.rowStride();
-        for (int ir = 0; ir < mc; ir += MR) {
-            int rows = Math.min(MR, mc - ir);
+        long stride = a.rowStride();
+        for (int ir = 0; ir < mc; ir += mr) {
+            int rows = Math.min(mr, mc - ir);
             int base = ir * kc;
-            for (int r = 0; r < rows; r++) {
-                int i = ic + ir + r;
+            if (transA) {
+                // op(A) row i is A's column i: each p contributes MR floats that sit side by side in A's row.
                 for (int p = 0; p < kc; p++) {
-                    long idx = transA ? (long) (pc + p) * stride + i : (long) i * stride + pc + p;
-                    ap[base + p * MR + r] = as.getAtIndex(JAVA_FLOAT, idx);
+                    MemorySegment.copy(as, JAVA_FLOAT, ((pc + p) * stride + ic + ir) * Float.BYTES, ap, base + p * mr, rows);
+                }
+            } else {
+                for (int r = 0; r < rows; r++) {
+                    long rowBase = (ic + ir + r) * stride + pc;
+                    for (int p = 0; p < kc; p++) {
+                        ap[base + p * mr + r] = as.getAtIndex(JAVA_FLOAT, rowBase + p);
+                    }
                 }
             }
-            for (int r = rows; r < MR; r++) {
+            if (rows < mr) {
                 for (int p = 0; p < kc; p++) {
-                    ap[base + p * MR + r] = 0f;
+                    Arrays.fill(ap, base + p * mr + rows, base + (p + 1) * mr, 0f);
                 }
             }
         }
     }
 
     /** op(B)[pc, pc+kc) × [jc, jc+nc) into NR-column panels: panel q holds columns jc+q·NR.., row-major. */
-    private static void packB(boolean transB, DenseMatrix b, int pc, int kc, int jc, int nc, float[] bp) {
+    private static void packB(boolean transB, DenseMatrix b, int pc, int kc, int jc, int nc, int nr, float[] bp) {
         MemorySegment bs = b.segment();
-        int stride = b.rowStride();
-        for (int jr = 0; jr < nc; jr += NR) {
-            int cols = Math.min(NR, nc - jr);
+        long stride = b.rowStride();
+        for (int jr = 0; jr < nc; jr += nr) {
+            int cols = Math.min(nr, nc - jr);
             int base = jr * kc;
-            for (int p = 0; p < kc; p++) {
-                int dst = base + p * NR;
-                if (transB) {
-                    for (int t = 0; t < cols; t++) {
-                        bp[dst + t] = bs.getAtIndex(JAVA_FLOAT, (long) (jc + jr + t) * stride + pc + p);
+            if (transB) {
+                // op(B) column j is B's row j: read it contiguously, write it with stride NR.
+                for (int t = 0; t < cols; t++) {
+                    long rowBase = (jc + jr + t) * stride + pc;
+                    for (int p = 0; p < kc; p++) {
+                        bp[base + p * nr + t] = bs.getAtIndex(JAVA_FLOAT, rowBase + p);
                     }
-                } else {
-                    MemorySegment.copy(bs, JAVA_FLOAT, ((long) (pc + p) * stride + jc + jr) * Float.BYTES, bp, dst, cols);
                 }
-                if (cols < NR) {
-                    Arrays.fill(bp, dst + cols, dst + NR, 0f);
+                if (cols < nr) {
+                    for (int p = 0; p < kc; p++) {
+                        Arrays.fill(bp, base + p * nr + cols, base + (p + 1) * nr, 0f);
+                    }
+                }
+            } else if (cols == nr) {
+                for (int p = 0; p < kc; p++) {
+                    long src = ((pc + p) * stride + jc + jr) * Float.BYTES;
+                    int dst = base + p * nr;
+                    for (int v = 0; v < nr; v += L) {
+                        load(bs, src + (long) v * Float.BYTES).intoArray(bp, dst + v);
+                    }
+                }
+            } else {
+                for (int p = 0; p < kc; p++) {
+                    int dst = base + p * nr;
+                    MemorySegment.copy(bs, JAVA_FLOAT, ((pc + p) * stride + jc + jr) * Float.BYTES, bp, dst, cols);
+                    Arrays.fill(bp, dst + cols, dst + nr, 0f);
                 }
             }
         }
     }
 
     /**
-     * C[i0, i0+rows) × [j0, jEnd) = alpha·(Ap·Bp) + beta·C for one MR×NR tile, with MR·2 accumulators in
-     * registers. Kept small and monomorphic so C2 compiles it whole.
+     * The 6×2-vector register tile (AVX2 / 128-bit): 12 accumulators + 2 B vectors + 1 broadcast = 15 of
+     * the 16 vector registers. C[rows × cols] at byte offset cOff = alpha·(Ap·Bp) + beta·C.
      */
-    private static void microKernel(int kc, float[] ap, int aOff, float[] bp, int bOff, MemorySegment cs,
-                                    DenseMatrix c, int i0, int rows, int j0, int jEnd, float alpha, float beta) {
+    private static void kernel6x2(int kc, float[] ap, int aOff, float[] bp, int bOff, float[] acc) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
         FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-        for (int p = 0; p < kc; p++, aOff += MR, bOff += NR) {
-            FloatVector b0 = FloatVector.fromArray(S, bp, bOff);
-            FloatVector b1 = FloatVector.fromArray(S, bp, bOff + L);
-            FloatVector a0 = FloatVector.broadcast(S, ap[aOff]);
+        // Unrolled by two so the loop overhead (counter, range checks) is paid once per 24 FMAs.
+        int p = 0;
+        for (; p <= kc - 2; p += 2) {
+            int ai = aOff + p * 6;
+            int bi = bOff + p * (2 * L);
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
             c00 = a0.fma(b0, c00);
             c01 = a0.fma(b1, c01);
-            FloatVector a1 = FloatVector.broadcast(S, ap[aOff + 1]);
-            c10 = a1.fma(b0, c10);
-            c11 = a1.fma(b1, c11);
-            FloatVector a2 = FloatVector.broadcast(S, ap[aOff + 2]);
-            c20 = a2.fma(b0, c20);
-            c21 = a2.fma(b1, c21);
-            FloatVector a3 = FloatVector.broadcast(S, ap[aOff + 3]);
-            c30 = a3.fma(b0, c30);
-            c31 = a3.fma(b1, c31);
-            FloatVector a4 = FloatVector.broadcast(S, ap[aOff + 4]);
-            c40 = a4.fma(b0, c40);
-            c41 = a4.fma(b1, c41);
-            FloatVector a5 = FloatVector.broadcast(S, ap[aOff + 5]);
-            c50 = a5.fma(b0, c50);
-            c51 = a5.fma(b1, c51);
+            a0 = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = a0.fma(b0, c10);
+            c11 = a0.fma(b1, c11);
+            a0 = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = a0.fma(b0, c20);
+            c21 = a0.fma(b1, c21);
+            a0 = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = a0.fma(b0, c30);
+            c31 = a0.fma(b1, c31);
+            a0 = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = a0.fma(b0, c40);
+            c41 = a0.fma(b1, c41);
+            a0 = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = a0.fma(b0, c50);
+            c51 = a0.fma(b1, c51);
+            b0 = FloatVector.fromArray(S, bp, bi + 2 * L);
+            b1 = FloatVector.fromArray(S, bp, bi + 3 * L);
+            a0 = FloatVector.broadcast(S, ap[ai + 6]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            a0 = FloatVector.broadcast(S, ap[ai + 7]);
+            c10 = a0.fma(b0, c10);
+            c11 = a0.fma(b1, c11);
+            a0 = FloatVector.broadcast(S, ap[ai + 8]);
+            c20 = a0.fma(b0, c20);
+            c21 = a0.fma(b1, c21);
+            a0 = FloatVector.broadcast(S, ap[ai + 9]);
+            c30 = a0.fma(b0, c30);
+            c31 = a0.fma(b1, c31);
+            a0 = FloatVector.broadcast(S, ap[ai + 10]);
+            c40 = a0.fma(b0, c40);
+            c41 = a0.fma(b1, c41);
+            a0 = FloatVector.broadcast(S, ap[ai + 11]);
+            c50 = a0.fma(b0, c50);
+            c51 = a0.fma(b1, c51);
         }
-        storeRow(cs, c, i0, j0, jEnd, c00, c01, alpha, beta);
-        if (rows > 1) storeRow(cs, c, i0 + 1, j0, jEnd, c10, c11, alpha, beta);
-        if (rows > 2) storeRow(cs, c, i0 + 2, j0, jEnd, c20, c21, alpha, beta);
-        if (rows > 3) storeRow(cs, c, i0 + 3, j0, jEnd, c30, c31, alpha, beta);
-        if (rows > 4) storeRow(cs, c, i0 + 4, j0, jEnd, c40, c41, alpha, beta);
-        if (rows > 5) storeRow(cs, c, i0 + 5, j0, jEnd, c50, c51, alpha, beta);
+        for (; p < kc; p++) {
+            int ai = aOff + p * 6;
+            int bi = bOff + p * (2 * L);
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            a0 = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = a0.fma(b0, c10);
+            c11 = a0.fma(b1, c11);
+            a0 = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = a0.fma(b0, c20);
+            c21 = a0.fma(b1, c21);
+            a0 = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = a0.fma(b0, c30);
+            c31 = a0.fma(b1, c31);
+            a0 = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = a0.fma(b0, c40);
+            c41 = a0.fma(b1, c41);
+            a0 = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = a0.fma(b0, c50);
+            c51 = a0.fma(b1, c51);
+        }
+        // The accumulators leave through a small scratch array rather than straight into C: the alpha/beta
+        // update and its edge masks would make this method too large for C2 to inline every vector
+        // intrinsic, and one intrinsic left out boxes the vectors and costs more than the whole k loop.
+        c00.intoArray(acc, 0);
+        c01.intoArray(acc, L);
+        c10.intoArray(acc, 2 * L);
+        c11.intoArray(acc, 3 * L);
+        c20.intoArray(acc, 4 * L);
+        c21.intoArray(acc, 5 * L);
+        c30.intoArray(acc, 6 * L);
+        c31.intoArray(acc, 7 * L);
+        c40.intoArray(acc, 8 * L);
+        c41.intoArray(acc, 9 * L);
+        c50.intoArray(acc, 10 * L);
+        c51.intoArray(acc, 11 * L);
     }
 
-    /** C[i, j0..jEnd) = alpha·acc + beta·C, the two accumulators covering NR columns, masked at the edge. */
-    private static void storeRow(MemorySegment cs, DenseMatrix c, int i, int j0, int jEnd,
-                                 FloatVector acc0, FloatVector acc1, float alpha, float beta) {
-        storeVector(cs, c.offset(i, j0), j0, jEnd, acc0, alpha, beta);
-        if (j0 + L < jEnd) {
-            storeVector(cs, c.offset(i, j0 + L), j0 + L, jEnd, acc1, alpha, beta);
+    /**
+     * The 8×3-vector register tile (AVX-512, 32 registers): 24 accumulators + 3 B vectors + 1 broadcast.
+     * Correct on any species, but on 16-register files it spills, so it is only chosen for 16 lanes.
+     */
+    private static void kernel8x3(int kc, float[] ap, int aOff, float[] bp, int bOff, float[] acc) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00;
+        FloatVector c20 = c00, c21 = c00, c22 = c00, c30 = c00, c31 = c00, c32 = c00;
+        FloatVector c40 = c00, c41 = c00, c42 = c00, c50 = c00, c51 = c00, c52 = c00;
+        FloatVector c60 = c00, c61 = c00, c62 = c00, c70 = c00, c71 = c00, c72 = c00;
+        for (int p = 0; p < kc; p++) {
+            int ai = aOff + p * 8;
+            int bi = bOff + p * (3 * L);
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * L);
+            FloatVector a = FloatVector.broadcast(S, ap[ai]);
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            c02 = a.fma(b2, c02);
+            a = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            c12 = a.fma(b2, c12);
+            a = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            c22 = a.fma(b2, c22);
+            a = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+            c32 = a.fma(b2, c32);
+            a = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = a.fma(b0, c40);
+            c41 = a.fma(b1, c41);
+            c42 = a.fma(b2, c42);
+            a = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = a.fma(b0, c50);
+            c51 = a.fma(b1, c51);
+            c52 = a.fma(b2, c52);
+            a = FloatVector.broadcast(S, ap[ai + 6]);
+            c60 = a.fma(b0, c60);
+            c61 = a.fma(b1, c61);
+            c62 = a.fma(b2, c62);
+            a = FloatVector.broadcast(S, ap[ai + 7]);
+            c70 = a.fma(b0, c70);
+            c71 = a.fma(b1, c71);
+            c72 = a.fma(b2, c72);
+        }
+        c00.intoArray(acc, 0);
+        c01.intoArray(acc, L);
+        c02.intoArray(acc, 2 * L);
+        c10.intoArray(acc, 3 * L);
+        c11.intoArray(acc, 4 * L);
+        c12.intoArray(acc, 5 * L);
+        c20.intoArray(acc, 6 * L);
+        c21.intoArray(acc, 7 * L);
+        c22.intoArray(acc, 8 * L);
+        c30.intoArray(acc, 9 * L);
+        c31.intoArray(acc, 10 * L);
+        c32.intoArray(acc, 11 * L);
+        c40.intoArray(acc, 12 * L);
+        c41.intoArray(acc, 13 * L);
+        c42.intoArray(acc, 14 * L);
+        c50.intoArray(acc, 15 * L);
+        c51.intoArray(acc, 16 * L);
+        c52.intoArray(acc, 17 * L);
+        c60.intoArray(acc, 18 * L);
+        c61.intoArray(acc, 19 * L);
+        c62.intoArray(acc, 20 * L);
+        c70.intoArray(acc, 21 * L);
+        c71.intoArray(acc, 22 * L);
+        c72.intoArray(acc, 23 * L);
+    }
+
+    /** C[rows × cols] at byte offset cOff = alpha·tile + beta·C, the tile row-major with nr floats per row. */
+    private static void updateC(float[] acc, int nr, MemorySegment cs, long cOff, long cRowBytes, int rows, int cols,
+                                float alpha, float beta) {
+        FloatVector va = FloatVector.broadcast(S, alpha);
+        FloatVector vb = FloatVector.broadcast(S, beta);
+        for (int r = 0; r < rows; r++) {
+            long rowOff = cOff + r * cRowBytes;
+            int t = 0;
+            for (; t <= cols - L; t += L) {
+                FloatVector out = FloatVector.fromArray(S, acc, r * nr + t).mul(va);
+                long o = rowOff + (long) t * Float.BYTES;
+                if (beta != 0f) {
+                    out = load(cs, o).fma(vb, out);
+                }
+                out.intoMemorySegment(cs, o, ORDER);
+            }
+            if (t < cols) {
+                VectorMask<Float> m = S.indexInRange(t, cols);
+                FloatVector out = FloatVector.fromArray(S, acc, r * nr + t).mul(va);
+                long o = rowOff + (long) t * Float.BYTES;
+                if (beta != 0f) {
+                    out = load(cs, o, m).fma(vb, out);
+                }
+                out.intoMemorySegment(cs, o, ORDER, m);
+            }
         }
     }
 
-    private static void storeVector(MemorySegment cs, long offset, int j, int jEnd, FloatVector acc,
-                                    float alpha, float beta) {
-        FloatVector scaled = acc.mul(alpha);
-        if (j + L <= jEnd) {
-            FloatVector out = beta == 0f ? scaled : load(cs, offset).fma(FloatVector.broadcast(S, beta), scaled);
-            out.intoMemorySegment(cs, offset, ORDER);
-        } else {
-            VectorMask<Float> m = S.indexInRange(j, jEnd);
-            FloatVector out = beta == 0f ? scaled : load(cs, offset, m).fma(FloatVector.broadcast(S, beta), scaled);
-            out.intoMemorySegment(cs, offset, ORDER, m);
-        }
-    }
-
-    private void scaleTile(DenseMatrix c, float beta, int rowStart, int rowEnd, int colStart, int colEnd) {
+    private static void scaleTile(DenseMatrix c, float beta, int rowStart, int rowEnd, int colStart, int colEnd) {
         MemorySegment cs = c.segment();
         for (int i = rowStart; i < rowEnd; i++) {
             if (beta == 0f) {
                 cs.asSlice(c.offset(i, colStart), (long) (colEnd - colStart) * Float.BYTES).fill((byte) 0);
             } else {
-                scale(beta, cs, c.offset(i, colStart), colEnd - colStart);
+                scaleRow(beta, cs, c.offset(i, colStart), colEnd - colStart);
             }
         }
     }
@@ -321,6 +537,12 @@ public final class PanamaKernels implements KernelProvider {
         }
     }
 
+    /*
+     * SpMM: C's row i is Σ_p a_ip·B[col_p, :]. Four vectors of C's row (4·L columns) stay in registers
+     * while the row's nonzeros stream past: four independent FMA chains cover the FMA latency, and every
+     * B row is read in full cache lines. Whole chunks use plain loads; only the last chunk of a row whose
+     * length is not a multiple of 4·L pays for masks. Nonzeros are summed in storage order in every case.
+     */
     @Override
     public void spmm(float alpha, CsrMatrix a, DenseMatrix b, float beta, DenseMatrix c, int rowStart, int rowEnd) {
         MemorySegment offsets = a.rowOffsets();
@@ -329,34 +551,79 @@ public final class PanamaKernels implements KernelProvider {
         MemorySegment bs = b.segment();
         MemorySegment cs = c.segment();
         int k = b.cols();
+        long bRowBytes = (long) b.rowStride() * Float.BYTES;
+        int full = k - k % (4 * L);
         for (int i = rowStart; i < rowEnd; i++) {
             long start = offsets.getAtIndex(JAVA_LONG, i);
             long end = offsets.getAtIndex(JAVA_LONG, i + 1L);
-            // Two vectors of C's row stay in registers while every nonzero of the row streams past.
-            for (int j = 0; j < k; j += 2 * L) {
-                VectorMask<Float> m0 = S.indexInRange(j, k);
-                VectorMask<Float> m1 = S.indexInRange(j + L, k);
-                FloatVector acc0 = FloatVector.zero(S), acc1 = acc0;
+            long co = c.offset(i, 0);
+            for (int j = 0; j < full; j += 4 * L) {
+                FloatVector acc0 = FloatVector.zero(S), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+                long jb = (long) j * Float.BYTES;
                 for (long p = start; p < end; p++) {
                     FloatVector av = FloatVector.broadcast(S, vals.getAtIndex(JAVA_FLOAT, p));
-                    long bo = b.offset(cols.getAtIndex(JAVA_INT, p), j);
-                    acc0 = load(bs, bo, m0).fma(av, acc0);
-                    acc1 = load(bs, bo + L * 4L, m1).fma(av, acc1);
+                    long bo = cols.getAtIndex(JAVA_INT, p) * bRowBytes + jb;
+                    acc0 = load(bs, bo).fma(av, acc0);
+                    acc1 = load(bs, bo + L * 4L).fma(av, acc1);
+                    acc2 = load(bs, bo + L * 8L).fma(av, acc2);
+                    acc3 = load(bs, bo + L * 12L).fma(av, acc3);
                 }
-                long co = c.offset(i, j);
-                storeMasked(cs, co, acc0, alpha, beta, m0);
-                storeMasked(cs, co + L * 4L, acc1, alpha, beta, m1);
+                storeFull(cs, co + jb, acc0, alpha, beta);
+                storeFull(cs, co + jb + L * 4L, acc1, alpha, beta);
+                storeFull(cs, co + jb + L * 8L, acc2, alpha, beta);
+                storeFull(cs, co + jb + L * 12L, acc3, alpha, beta);
+            }
+            int j = full;
+            if (k - j >= 2 * L) {
+                // k = 16 on AVX2 lands here: two chains, still without masks.
+                FloatVector acc0 = FloatVector.zero(S), acc1 = acc0;
+                long jb = (long) j * Float.BYTES;
+                for (long p = start; p < end; p++) {
+                    FloatVector av = FloatVector.broadcast(S, vals.getAtIndex(JAVA_FLOAT, p));
+                    long bo = cols.getAtIndex(JAVA_INT, p) * bRowBytes + jb;
+                    acc0 = load(bs, bo).fma(av, acc0);
+                    acc1 = load(bs, bo + L * 4L).fma(av, acc1);
+                }
+                storeFull(cs, co + jb, acc0, alpha, beta);
+                storeFull(cs, co + jb + L * 4L, acc1, alpha, beta);
+                j += 2 * L;
+            }
+            for (; j < k; j += L) {
+                VectorMask<Float> m = S.indexInRange(j, k);
+                FloatVector acc = FloatVector.zero(S);
+                long jb = (long) j * Float.BYTES;
+                for (long p = start; p < end; p++) {
+                    FloatVector av = FloatVector.broadcast(S, vals.getAtIndex(JAVA_FLOAT, p));
+                    acc = load(bs, cols.getAtIndex(JAVA_INT, p) * bRowBytes + jb, m).fma(av, acc);
+                }
+                storeMasked(cs, co + jb, acc, alpha, beta, m);
             }
         }
     }
 
+    private static void storeFull(MemorySegment cs, long offset, FloatVector acc, float alpha, float beta) {
+        FloatVector out = acc.mul(alpha);
+        if (beta != 0f) {
+            out = load(cs, offset).fma(FloatVector.broadcast(S, beta), out);
+        }
+        out.intoMemorySegment(cs, offset, ORDER);
+    }
+
     private static void storeMasked(MemorySegment cs, long offset, FloatVector acc, float alpha, float beta,
                                     VectorMask<Float> m) {
-        FloatVector scaled = acc.mul(alpha);
-        FloatVector out = beta == 0f ? scaled : load(cs, offset, m).fma(FloatVector.broadcast(S, beta), scaled);
+        FloatVector out = acc.mul(alpha);
+        if (beta != 0f) {
+            out = load(cs, offset, m).fma(FloatVector.broadcast(S, beta), out);
+        }
         out.intoMemorySegment(cs, offset, ORDER, m);
     }
 
+    /*
+     * SDDMM: out_p = u_i·v_{col_p}. For k ≤ 8·L the row u_i is loaded into registers once per row (up to
+     * 8 vectors + 2 partial sums + 1 load fit 16 registers) and each nonzero costs only its V row's loads,
+     * the FMAs and one lane reduction; longer rows use the general dot. A given k always takes the same
+     * path with the same summation order, so every entry is the same whatever block computes it.
+     */
     @Override
     public void sddmm(CsrMatrix pattern, DenseMatrix u, DenseMatrix v, MemorySegment outValues, int rowStart, int rowEnd) {
         MemorySegment offsets = pattern.rowOffsets();
@@ -364,12 +631,100 @@ public final class PanamaKernels implements KernelProvider {
         MemorySegment us = u.segment();
         MemorySegment vs = v.segment();
         int k = u.cols();
+        long vRowBytes = (long) v.rowStride() * Float.BYTES;
+        if (k > 0 && k % L == 0) {
+            // Chunks of 8 vectors; past the first, each chunk's partial sum is added to out in chunk order.
+            for (int j0 = 0; j0 < k; j0 += 8 * L) {
+                sddmmWhole(offsets, cols, us, u, vs, vRowBytes, outValues, j0, Math.min(8, (k - j0) / L), j0 > 0,
+                        rowStart, rowEnd);
+            }
+        } else if (k > 0 && k <= 8 * L) {
+            sddmmMasked(offsets, cols, us, u, vs, vRowBytes, outValues, k, rowStart, rowEnd);
+        } else {
+            for (int i = rowStart; i < rowEnd; i++) {
+                long end = offsets.getAtIndex(JAVA_LONG, i + 1L);
+                long uo = u.offset(i, 0);
+                for (long p = offsets.getAtIndex(JAVA_LONG, i); p < end; p++) {
+                    int j = cols.getAtIndex(JAVA_INT, p);
+                    outValues.setAtIndex(JAVA_FLOAT, p, dot(us, uo, vs, j * vRowBytes, k));
+                }
+            }
+        }
+    }
+
+    /**
+     * Columns [j0, j0 + vectors·L) of every dot, vectors ≤ 8, with plain loads (a masked load costs extra
+     * µops even with every lane on); {@code accumulate} adds to out instead of overwriting it.
+     */
+    private static void sddmmWhole(MemorySegment offsets, MemorySegment cols, MemorySegment us, DenseMatrix u,
+                                   MemorySegment vs, long vRowBytes, MemorySegment outValues, int j0, int vectors,
+                                   boolean accumulate, int rowStart, int rowEnd) {
+        FloatVector zero = FloatVector.zero(S);
         for (int i = rowStart; i < rowEnd; i++) {
+            long start = offsets.getAtIndex(JAVA_LONG, i);
+            long end = offsets.getAtIndex(JAVA_LONG, i + 1L);
+            if (start == end) {
+                continue;
+            }
+            long uo = u.offset(i, j0);
+            FloatVector u0 = load(us, uo);
+            FloatVector u1 = vectors > 1 ? load(us, uo + L * 4L) : zero;
+            FloatVector u2 = vectors > 2 ? load(us, uo + L * 8L) : zero;
+            FloatVector u3 = vectors > 3 ? load(us, uo + L * 12L) : zero;
+            FloatVector u4 = vectors > 4 ? load(us, uo + L * 16L) : zero;
+            FloatVector u5 = vectors > 5 ? load(us, uo + L * 20L) : zero;
+            FloatVector u6 = vectors > 6 ? load(us, uo + L * 24L) : zero;
+            FloatVector u7 = vectors > 7 ? load(us, uo + L * 28L) : zero;
+            long jb = (long) j0 * Float.BYTES;
+            for (long p = start; p < end; p++) {
+                long vo = cols.getAtIndex(JAVA_INT, p) * vRowBytes + jb;
+                // Two partial sums: even and odd vectors, so consecutive FMAs do not wait on each other.
+                FloatVector s0 = load(vs, vo).mul(u0);
+                FloatVector s1 = zero;
+                if (vectors > 1) s1 = load(vs, vo + L * 4L).mul(u1);
+                if (vectors > 2) s0 = load(vs, vo + L * 8L).fma(u2, s0);
+                if (vectors > 3) s1 = load(vs, vo + L * 12L).fma(u3, s1);
+                if (vectors > 4) s0 = load(vs, vo + L * 16L).fma(u4, s0);
+                if (vectors > 5) s1 = load(vs, vo + L * 20L).fma(u5, s1);
+                if (vectors > 6) s0 = load(vs, vo + L * 24L).fma(u6, s0);
+                if (vectors > 7) s1 = load(vs, vo + L * 28L).fma(u7, s1);
+                float dot = s0.add(s1).reduceLanes(VectorOperators.ADD);
+                outValues.setAtIndex(JAVA_FLOAT, p, accumulate ? outValues.getAtIndex(JAVA_FLOAT, p) + dot : dot);
+            }
+        }
+    }
+
+    /** k ≤ 8·L, not a multiple of L: the same sums with masked loads (lanes past k are zero). */
+    private static void sddmmMasked(MemorySegment offsets, MemorySegment cols, MemorySegment us, DenseMatrix u,
+                                    MemorySegment vs, long vRowBytes, MemorySegment outValues, int k,
+                                    int rowStart, int rowEnd) {
+        int vectors = (k + L - 1) / L;
+        FloatVector[] ur = new FloatVector[vectors];
+        @SuppressWarnings("unchecked")
+        VectorMask<Float>[] masks = new VectorMask[vectors];
+        for (int t = 0; t < vectors; t++) {
+            masks[t] = S.indexInRange(t * L, k);
+        }
+        for (int i = rowStart; i < rowEnd; i++) {
+            long start = offsets.getAtIndex(JAVA_LONG, i);
             long end = offsets.getAtIndex(JAVA_LONG, i + 1L);
             long uo = u.offset(i, 0);
-            for (long p = offsets.getAtIndex(JAVA_LONG, i); p < end; p++) {
-                int j = cols.getAtIndex(JAVA_INT, p);
-                outValues.setAtIndex(JAVA_FLOAT, p, dot(us, uo, vs, v.offset(j, 0), k));
+            for (int t = 0; t < vectors; t++) {
+                ur[t] = load(us, uo + (long) t * L * Float.BYTES, masks[t]);
+            }
+            for (long p = start; p < end; p++) {
+                long vo = cols.getAtIndex(JAVA_INT, p) * vRowBytes;
+                FloatVector s0 = load(vs, vo, masks[0]).mul(ur[0]);
+                FloatVector s1 = FloatVector.zero(S);
+                for (int t = 1; t < vectors; t++) {
+                    FloatVector prod = load(vs, vo + (long) t * L * Float.BYTES, masks[t]);
+                    if ((t & 1) == 0) {
+                        s0 = prod.fma(ur[t], s0);
+                    } else {
+                        s1 = t == 1 ? prod.mul(ur[t]) : prod.fma(ur[t], s1);
+                    }
+                }
+                outValues.setAtIndex(JAVA_FLOAT, p, s0.add(s1).reduceLanes(VectorOperators.ADD));
             }
         }
     }
