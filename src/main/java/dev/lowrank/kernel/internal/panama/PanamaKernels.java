@@ -688,7 +688,7 @@ public final class PanamaKernels implements KernelProvider {
                 if (vectors > 5) s1 = load(vs, vo + L * 20L).fma(u5, s1);
                 if (vectors > 6) s0 = load(vs, vo + L * 24L).fma(u6, s0);
                 if (vectors > 7) s1 = load(vs, vo + L * 28L).fma(u7, s1);
-                float dot = s0.add(s1).reduceLanes(VectorOperators.ADD);
+                float dot = sumLanes(s0.add(s1));
                 outValues.setAtIndex(JAVA_FLOAT, p, accumulate ? outValues.getAtIndex(JAVA_FLOAT, p) + dot : dot);
             }
         }
@@ -724,7 +724,7 @@ public final class PanamaKernels implements KernelProvider {
                         s1 = t == 1 ? prod.mul(ur[t]) : prod.fma(ur[t], s1);
                     }
                 }
-                outValues.setAtIndex(JAVA_FLOAT, p, s0.add(s1).reduceLanes(VectorOperators.ADD));
+                outValues.setAtIndex(JAVA_FLOAT, p, sumLanes(s0.add(s1)));
             }
         }
     }
