@@ -1,0 +1,77 @@
+package dev.lowrank.bench;
+
+import dev.lowrank.eval.Metrics;
+import dev.lowrank.eval.Split;
+import dev.lowrank.eval.Splits;
+import dev.lowrank.io.Ratings;
+import dev.lowrank.io.RatingsFormat;
+import dev.lowrank.io.RatingsReader;
+import dev.lowrank.kernel.Kernels;
+import dev.lowrank.loss.Observations;
+import dev.lowrank.loss.Regularization;
+import dev.lowrank.matrix.CsrMatrix;
+import dev.lowrank.model.FactorModel;
+import dev.lowrank.model.Initializer;
+import dev.lowrank.train.Als;
+import dev.lowrank.train.History;
+import dev.lowrank.train.LearningRate;
+import dev.lowrank.train.Sgd;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * ALS and SGD judged on ML-latest-small: seeded 90/10 random split (seed 42), rank 64, biases on; test
+ * RMSE and seconds per iteration for a grid of regularisation weights, on the common pool. Not JMH: a
+ * fit is seconds long and is timed whole (the first configuration includes JIT warm-up).
+ *
+ * <pre>./mvnw -B -q -Pbench package exec:exec -Dexec.mainClass=dev.lowrank.bench.MovieLensSolvers</pre>
+ */
+public final class MovieLensSolvers {
+    private MovieLensSolvers() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path file = Path.of(args.length > 0 ? args[0] : "../shared/data/movielens-small/ratings.csv");
+        if (!Files.isRegularFile(file)) {
+            System.out.println("skipped: " + file + " is absent (the ratings are not part of the repository)");
+            return;
+        }
+        Ratings all = RatingsReader.of(RatingsFormat.MOVIELENS_CSV).read(file);
+        Split split = Splits.randomHoldout(all, 0.1, 42);
+        Kernels kernels = Kernels.defaults();
+        int rank = 64;
+        System.out.printf(Locale.ROOT, "%s, %d train / %d test, rank %d, %s, %d threads%n", all, split.train().size(),
+                split.test().size(), rank, kernels.providerName(), kernels.parallel().parallelism());
+        try (CsrMatrix a = split.train().toCsr(); Observations data = Observations.of(a)) {
+            for (float rho : new float[] {5f, 10f, 15f}) {
+                for (float rhoB : new float[] {1f, 5f}) {
+                    try (FactorModel m = FactorModel.create(all.userCount(), all.itemCount(), rank, true,
+                            Initializer.scaledNormal(1), kernels)) {
+                        History h = Als.builder().maxIterations(10).regularization(new Regularization(rho, rhoB))
+                                .kernels(kernels).build().fit(m, data);
+                        System.out.printf(Locale.ROOT, "ALS rho_f %4.1f rho_b %3.1f: test RMSE %.4f, %.3f s/iteration (median)%n",
+                                rho, rhoB, Metrics.rmse(m::predict, split.test()), median(h.seconds()));
+                    }
+                }
+            }
+            for (double rate : new double[] {0.005, 0.01}) {
+                for (float rho : new float[] {0.02f, 0.05f, 0.1f}) {
+                    try (FactorModel m = FactorModel.create(all.userCount(), all.itemCount(), rank, true,
+                            Initializer.normal(0.1, 1), kernels)) {
+                        History h = Sgd.builder().maxEpochs(40).learningRate(LearningRate.constant(rate))
+                                .regularization(Regularization.of(rho)).kernels(kernels).build().fit(m, data);
+                        System.out.printf(Locale.ROOT, "SGD rate %.3f rho %.2f, 40 epochs: test RMSE %.4f, %.4f s/epoch (median)%n",
+                                rate, rho, Metrics.rmse(m::predict, split.test()), median(h.seconds()));
+                    }
+                }
+            }
+        }
+    }
+
+    private static double median(double[] xs) {
+        double[] s = xs.clone();
+        java.util.Arrays.sort(s);
+        return s[s.length / 2];
+    }
+}
