@@ -53,7 +53,7 @@ public final class Demo {
 
             double gemmFlops = 2.0 * users * items * rank;
             double sparseFlops = 2.0 * ratings.nnz() * rank;
-            System.out.printf(Locale.ROOT, "%-34s %12s %12s %8s%n", "kernel (common pool)", "scalar", "panama", "ratio");
+            System.out.printf(Locale.ROOT, "%-34s %12s %12s %8s%n", "kernel (all cores)", "scalar", "panama", "ratio");
             report("GEMM  U·Vᵀ " + users + "x" + items + "x" + rank, gemmFlops,
                     k -> k.gemm(1f, Op.IDENTITY, u, Op.TRANSPOSE, v, 0f, scores));
             report("SpMM  A·V  nnz " + ratings.nnz() + ", k " + rank, sparseFlops,
@@ -112,8 +112,8 @@ public final class Demo {
             return;
         }
         try (CsrMatrix a = ratings.copyStructure(); CsrMatrix b = ratings.copyStructure()) {
-            Kernels.of(Backend.SCALAR, Parallel.commonPool()).sddmm(ratings, u, v, a);
-            Kernels.of(Backend.PANAMA, Parallel.commonPool()).sddmm(ratings, u, v, b);
+            Kernels.of(Backend.SCALAR, Parallel.defaults()).sddmm(ratings, u, v, a);
+            Kernels.of(Backend.PANAMA, Parallel.defaults()).sddmm(ratings, u, v, b);
             double worst = 0;
             for (long p = 0; p < a.nnz(); p++) {
                 worst = Math.max(worst, Math.abs(a.value(p) - b.value(p)));
@@ -127,9 +127,9 @@ public final class Demo {
     }
 
     private static void report(String label, double flops, Work work) {
-        double scalar = gflops(Kernels.of(Backend.SCALAR, Parallel.commonPool()), flops, work);
+        double scalar = gflops(Kernels.of(Backend.SCALAR, Parallel.defaults()), flops, work);
         if (Kernels.panamaAvailable()) {
-            double panama = gflops(Kernels.of(Backend.PANAMA, Parallel.commonPool()), flops, work);
+            double panama = gflops(Kernels.of(Backend.PANAMA, Parallel.defaults()), flops, work);
             System.out.printf(Locale.ROOT, "%-34s %7.2f GF/s %7.2f GF/s %7.1fx%n", label, scalar, panama, panama / scalar);
         } else {
             System.out.printf(Locale.ROOT, "%-34s %7.2f GF/s %12s%n", label, scalar, "n/a");

@@ -15,7 +15,7 @@ import java.util.Objects;
  * given {@link Parallel}. Results are bit-identical for any thread count (see {@link Parallel}).
  *
  * <p>A {@code Kernels} object is immutable and thread-safe. {@link #defaults()} uses the JVM's preferred
- * backend (Panama when {@code jdk.incubator.vector} is loaded and C2 is on) and the common pool.
+ * backend (Panama when {@code jdk.incubator.vector} is loaded and C2 is on) on {@link Parallel#defaults()}.
  */
 public final class Kernels {
 
@@ -64,9 +64,9 @@ public final class Kernels {
         this.parallel = parallel;
     }
 
-    /** The JVM's preferred backend on the common pool. */
+    /** The JVM's preferred backend on {@link Parallel#defaults()} (a worker per processor). */
     public static Kernels defaults() {
-        return of(defaultBackend(), Parallel.commonPool());
+        return of(defaultBackend(), Parallel.defaults());
     }
 
     /**

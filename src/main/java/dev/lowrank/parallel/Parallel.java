@@ -14,7 +14,7 @@ import java.util.function.IntToDoubleFunction;
  * keep one partial per block and add the partials in block order. That is why every result is
  * bit-identical on 1, 2 or N threads.
  *
- * <p>A pool passed to {@link #on(ForkJoinPool)} stays the caller's: lowrank never shuts it down.
+ * <p>{@link #defaults()} is what lowrank uses unless told otherwise. A pool passed to {@link #on(ForkJoinPool)} stays the caller's: lowrank never shuts it down.
  * {@link #threads(int)} makes a pool of its own, which {@link #close()} shuts down.
  */
 public final class Parallel implements AutoCloseable {
@@ -31,9 +31,22 @@ public final class Parallel implements AutoCloseable {
         this.ownsPool = ownsPool;
     }
 
-    /** The JVM's common fork/join pool (the default everywhere in lowrank). */
+    /** The JVM's common fork/join pool (cores − 1 workers unless configured: 1 on a 2-core machine). */
     public static Parallel commonPool() {
         return COMMON;
+    }
+
+    /**
+     * lowrank's default: one pool per JVM with a worker per available processor, made on first use and
+     * never shut down (its workers are daemon threads). Not the common pool, which has one worker fewer
+     * than there are cores, so that a 2-core machine would run everything on one thread.
+     */
+    public static Parallel defaults() {
+        return DefaultPool.INSTANCE;
+    }
+
+    private static final class DefaultPool {
+        static final Parallel INSTANCE = new Parallel(new ForkJoinPool(Runtime.getRuntime().availableProcessors()), false);
     }
 
     /** Every block in the calling thread, in order. */

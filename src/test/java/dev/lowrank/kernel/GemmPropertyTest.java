@@ -57,7 +57,7 @@ class GemmPropertyTest {
                     // beta = 0 must not read C: NaN there would survive 0·NaN.
                     Gen.poison(out);
                 }
-                Kernels.of(backend, Parallel.commonPool()).gemm(alpha, opA, a, opB, b, beta, out);
+                Kernels.of(backend, Parallel.defaults()).gemm(alpha, opA, a, opB, b, beta, out);
                 String context = g.describe() + " backend=" + backend;
                 want.assertMatches(out, context);
                 Gen.assertPaddingZero(out, context);

@@ -33,7 +33,7 @@ class GramPropertyTest {
                 DenseMatrix out = g.anyDense("C[" + backend + "]", k, k);
                 // C is only written: NaN left there must not survive.
                 Gen.poison(out);
-                Kernels.of(backend, Parallel.commonPool()).gram(a, out);
+                Kernels.of(backend, Parallel.defaults()).gram(a, out);
                 String context = g.describe() + " backend=" + backend;
                 want.assertMatches(out, context);
                 Gen.assertPaddingZero(out, context);

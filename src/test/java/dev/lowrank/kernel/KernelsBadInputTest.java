@@ -24,7 +24,7 @@ class KernelsBadInputTest {
 
     private static Parallel two;
     private final List<AutoCloseable> made = new ArrayList<>();
-    private final Kernels k = Kernels.of(Backend.SCALAR, Parallel.commonPool());
+    private final Kernels k = Kernels.of(Backend.SCALAR, Parallel.defaults());
 
     @BeforeAll
     static void pool() {

@@ -40,7 +40,7 @@ class SddmmPropertyTest {
                 String context = g.describe() + " backend=" + backend;
                 CsrMatrix out = inPlace ? g.own(copyOf(pattern)) : g.own(pattern.copyStructure());
                 Gen.poison(out);
-                Kernels.of(backend, Parallel.commonPool()).sddmm(inPlace ? out : pattern, u, v, out);
+                Kernels.of(backend, Parallel.defaults()).sddmm(inPlace ? out : pattern, u, v, out);
                 assertTrue(out.hasSameStructure(pattern), context + ": out's structure changed");
                 for (int p = 0; p < want[0].length; p++) {
                     Tolerance.assertClose(want[0][p], out.value(p), k, want[1][p], context + " at position " + p);

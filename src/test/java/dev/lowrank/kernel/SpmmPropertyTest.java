@@ -48,7 +48,7 @@ class SpmmPropertyTest {
                 if (beta == 0f) {
                     Gen.poison(out);
                 }
-                Kernels.of(backend, Parallel.commonPool()).spmm(alpha, op, a, b, beta, out);
+                Kernels.of(backend, Parallel.defaults()).spmm(alpha, op, a, b, beta, out);
                 String context = g.describe() + " backend=" + backend;
                 want.assertMatches(out, context);
                 Gen.assertPaddingZero(out, context);

@@ -33,7 +33,7 @@ class ThreadInvarianceTest {
     static void pools() {
         two = Parallel.threads(2);
         three = Parallel.threads(3);
-        parallels = List.of(Parallel.sequential(), two, three, Parallel.commonPool());
+        parallels = List.of(Parallel.sequential(), two, three, Parallel.commonPool(), Parallel.defaults());
     }
 
     @AfterAll

@@ -41,7 +41,7 @@ class TopKPropertyTest {
             float[] queryValues = query.toArray()[q];
             for (Backend backend : Backend.values()) {
                 String context = g.describe() + " backend=" + backend;
-                Kernels kernels = Kernels.of(backend, Parallel.commonPool());
+                Kernels kernels = Kernels.of(backend, Parallel.defaults());
                 float[] scores = new float[rows];
                 for (int r = 0; r < rows; r++) {
                     scores[r] = kernels.dot(query, q, items, r);

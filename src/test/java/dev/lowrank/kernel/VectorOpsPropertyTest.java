@@ -51,7 +51,7 @@ class VectorOpsPropertyTest {
             float[] xs = x.toArray()[xr];
             float[] ys = y.toArray()[yr];
             for (Backend backend : Backend.values()) {
-                float got = Kernels.of(backend, Parallel.commonPool()).dot(x, xr, y, yr);
+                float got = Kernels.of(backend, Parallel.defaults()).dot(x, xr, y, yr);
                 Tolerance.assertClose(Reference.dot(xs, ys), got, n, Reference.absDot(xs, ys),
                         g.describe() + " backend=" + backend);
             }
@@ -70,7 +70,7 @@ class VectorOpsPropertyTest {
             DenseMatrix y = g.nextInt(6) == 0 ? x : g.anyDense("Y", m, n);
             double[] want = Reference.frobenius(x.toArray(), y.toArray());
             for (Backend backend : Backend.values()) {
-                double got = Kernels.of(backend, Parallel.commonPool()).dot(x, y);
+                double got = Kernels.of(backend, Parallel.defaults()).dot(x, y);
                 Tolerance.assertClose(want[0], got, n, want[1], g.describe() + " backend=" + backend);
             }
         }
@@ -91,7 +91,7 @@ class VectorOpsPropertyTest {
             for (Backend backend : Backend.values()) {
                 DenseMatrix y = g.anyDense("Y[" + backend + "]", s[0], s[1]);
                 y.copyFrom(y0);
-                Kernels.of(backend, Parallel.commonPool()).axpy(alpha, self ? y : x, y);
+                Kernels.of(backend, Parallel.defaults()).axpy(alpha, self ? y : x, y);
                 String context = g.describe() + " backend=" + backend;
                 want.assertMatches(y, context);
                 Gen.assertPaddingZero(y, context);
@@ -111,7 +111,7 @@ class VectorOpsPropertyTest {
             for (Backend backend : Backend.values()) {
                 DenseMatrix x = g.anyDense("X[" + backend + "]", s[0], s[1]);
                 x.copyFrom(x0);
-                Kernels.of(backend, Parallel.commonPool()).scale(alpha, x);
+                Kernels.of(backend, Parallel.defaults()).scale(alpha, x);
                 String context = g.describe() + " backend=" + backend;
                 float[][] got = x.toArray();
                 for (int i = 0; i < s[0]; i++) {

@@ -22,12 +22,21 @@ class ParallelTest {
     private static void forEachParallel(java.util.function.Consumer<Parallel> body) {
         ForkJoinPool callers = new ForkJoinPool(3);
         try (Parallel two = Parallel.threads(2); Parallel four = Parallel.threads(4)) {
-            for (Parallel p : List.of(Parallel.sequential(), Parallel.commonPool(), two, four, Parallel.on(callers))) {
+            for (Parallel p : List.of(Parallel.sequential(), Parallel.defaults(), two, four, Parallel.on(callers))) {
                 body.accept(p);
             }
         } finally {
             callers.shutdown();
         }
+    }
+
+    @Test
+    void theDefaultPoolHasAWorkerPerProcessorAndIsShared() {
+        int cores = Runtime.getRuntime().availableProcessors();
+        org.junit.jupiter.api.Assertions.assertEquals(cores, Parallel.defaults().parallelism());
+        org.junit.jupiter.api.Assertions.assertSame(Parallel.defaults(), Parallel.defaults());
+        Parallel.defaults().close(); // not owned by the caller: closing must leave it usable
+        org.junit.jupiter.api.Assertions.assertEquals(6.0, Parallel.defaults().sumBlocks(4, b -> b));
     }
 
     @Test
@@ -87,7 +96,7 @@ class ParallelTest {
             assertSame(pool, seen.get());
             p.close();
             assertFalse(pool.isShutdown(), "close() shut down the caller's pool");
-            Parallel.commonPool().close();
+            Parallel.defaults().close();
             assertFalse(ForkJoinPool.commonPool().isShutdown());
             AtomicIntegerArray runs = new AtomicIntegerArray(3);
             p.forEachBlock(3, runs::incrementAndGet);
