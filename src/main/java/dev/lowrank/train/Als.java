@@ -50,10 +50,7 @@ public final class Als {
     /** Target work (multiply-adds) per parallel block of rows. */
     private static final long BLOCK_WORK = 1L << 20;
 
-    private final int maxIterations;
-    private final double tolerance;
-    private final Duration timeBudget;
-    private final EpochListener listener;
+    private final StopRules stop;
     private final Kernels kernels;
     private final float lambda1;
     private final float lambda2;
@@ -62,10 +59,7 @@ public final class Als {
     private final float alpha;
 
     private Als(Builder b) {
-        this.maxIterations = b.maxIterations;
-        this.tolerance = b.tolerance;
-        this.timeBudget = b.timeBudget;
-        this.listener = b.listener;
+        this.stop = b.stop;
         this.kernels = b.kernels;
         this.lambda1 = b.lambda1;
         this.lambda2 = b.lambda2;
@@ -99,16 +93,11 @@ public final class Als {
             }
             requireNonNegative(data.byUser());
         }
-        double[] losses = new double[maxIterations];
-        double[] seconds = new double[maxIterations];
-        double[] norms = new double[maxIterations];
-        long deadline = timeBudget == null ? Long.MAX_VALUE : System.nanoTime() + timeBudget.toNanos();
-        StopReason reason = StopReason.MAX_EPOCHS;
-        int done = 0;
         int k = model.rank();
+        EpochRecorder recorder = stop.start();
         try (Run run = new Run(model, data)) {
-            double total = 0;
-            for (int it = 1; it <= maxIterations; it++) {
+            boolean done = false;
+            while (!done) {
                 long start = System.nanoTime();
                 if (model.hasBiases()) {
                     run.updateGlobalBias();
@@ -118,29 +107,14 @@ public final class Als {
                 run.halfStep(data.byItem(), model.itemFactors(), model.userFactors(),
                         model.hasBiases() ? model.itemBiases() : null, model.hasBiases() ? model.userBiases() : null, "item");
                 double value = run.objective();
-                double norm = run.gradientNorm();
-                double elapsed = (System.nanoTime() - start) * 1e-9;
-                total += elapsed;
                 if (!Double.isFinite(value)) {
-                    throw new ArithmeticException("ALS diverged at iteration " + it + ": the objective is " + value
-                            + " at rank " + k + "; the data or the weights overflow float (raise the regularization)");
+                    throw new ArithmeticException("ALS diverged at iteration " + recorder.nextEpoch() + ": the objective is "
+                            + value + " at rank " + k + "; the data or the weights overflow float (raise the regularization)");
                 }
-                losses[it - 1] = value;
-                seconds[it - 1] = elapsed;
-                norms[it - 1] = norm;
-                done = it;
-                listener.onEpoch(new EpochReport(it, maxIterations, value, norm, Double.NaN, elapsed, total));
-                if (tolerance > 0 && it > 1 && Math.abs(value - losses[it - 2]) <= tolerance * Math.abs(losses[it - 2])) {
-                    reason = StopReason.CONVERGED;
-                    break;
-                }
-                if (it < maxIterations && System.nanoTime() >= deadline) {
-                    reason = StopReason.TIME_BUDGET;
-                    break;
-                }
+                done = recorder.record(value, run.gradientNorm(), Double.NaN, (System.nanoTime() - start) * 1e-9);
             }
         }
-        return new History(losses, seconds, norms, done, reason);
+        return recorder.history();
     }
 
     private static void requireNonNegative(CsrMatrix a) {
@@ -454,10 +428,7 @@ public final class Als {
 
     /** Settings of {@link Als}; every setter validates its argument. */
     public static final class Builder {
-        private int maxIterations = 10;
-        private double tolerance;
-        private Duration timeBudget;
-        private EpochListener listener = EpochListener.none();
+        private StopRules stop = StopRules.of(10);
         private Kernels kernels = Kernels.defaults();
         private float lambda1 = 1f;
         private float lambda2;
@@ -469,34 +440,24 @@ public final class Als {
 
         /** At most this many iterations (each a user and an item half-step). */
         public Builder maxIterations(int iterations) {
-            if (iterations < 1) {
-                throw new IllegalArgumentException("maxIterations = " + iterations + " but must be at least 1");
-            }
-            this.maxIterations = iterations;
+            stop = stop.withMaxEpochs(iterations);
             return this;
         }
 
         /** Stop when the objective changes by less than {@code tol} relative to the previous iteration (0: never). */
         public Builder tolerance(double tol) {
-            if (!(tol >= 0) || !Double.isFinite(tol)) {
-                throw new IllegalArgumentException("tolerance = " + tol + " must be finite and non-negative");
-            }
-            this.tolerance = tol;
+            stop = stop.withTolerance(tol);
             return this;
         }
 
         /** Stop after the iteration during which this much wall time has passed. */
         public Builder timeBudget(Duration budget) {
-            Objects.requireNonNull(budget, "budget");
-            if (budget.isNegative() || budget.isZero()) {
-                throw new IllegalArgumentException("timeBudget = " + budget + " must be positive");
-            }
-            this.timeBudget = budget;
+            stop = stop.withTimeBudget(budget);
             return this;
         }
 
         public Builder listener(EpochListener listener) {
-            this.listener = Objects.requireNonNull(listener, "listener");
+            stop = stop.withListener(listener);
             return this;
         }
 

@@ -37,25 +37,19 @@ import java.util.SplittableRandom;
  */
 public final class Sgd {
 
-    private final int maxEpochs;
+    private final StopRules stop;
     private final LearningRate learningRate;
     private final Regularization regularization;
     private final int grid;
     private final long seed;
-    private final double tolerance;
-    private final Duration timeBudget;
-    private final EpochListener listener;
     private final Kernels kernels;
 
     private Sgd(Builder b) {
-        this.maxEpochs = b.maxEpochs;
+        this.stop = b.stop;
         this.learningRate = b.learningRate;
         this.regularization = b.regularization;
         this.grid = b.grid;
         this.seed = b.seed;
-        this.tolerance = b.tolerance;
-        this.timeBudget = b.timeBudget;
-        this.listener = b.listener;
         this.kernels = b.kernels;
     }
 
@@ -83,15 +77,11 @@ public final class Sgd {
         float mu = biases ? model.globalBias() : 0f;
         MemorySegment b = biases ? model.userBiases().segment() : null;
         MemorySegment c = biases ? model.itemBiases().segment() : null;
-        double[] losses = new double[maxEpochs];
-        double[] seconds = new double[maxEpochs];
-        double[] norms = new double[maxEpochs];
         double[] blockLoss = new double[grid];
-        long deadline = timeBudget == null ? Long.MAX_VALUE : System.nanoTime() + timeBudget.toNanos();
-        StopReason reason = StopReason.MAX_EPOCHS;
-        int done = 0;
-        double total = 0;
-        for (int epoch = 1; epoch <= maxEpochs; epoch++) {
+        EpochRecorder recorder = stop.start();
+        boolean done = false;
+        while (!done) {
+            int epoch = recorder.nextEpoch();
             long start = System.nanoTime();
             double rate = learningRate.at(epoch);
             if (!(rate > 0) || !Double.isFinite(rate)) {
@@ -131,27 +121,13 @@ public final class Sgd {
                     epochLoss += part;
                 }
             }
-            double elapsed = (System.nanoTime() - start) * 1e-9;
-            total += elapsed;
             if (!Double.isFinite(epochLoss)) {
                 throw new ArithmeticException("SGD diverged at epoch " + epoch + ": the squared error is " + epochLoss
                         + " at learning rate " + rate + "; lower the learning rate");
             }
-            losses[epoch - 1] = epochLoss;
-            seconds[epoch - 1] = elapsed;
-            norms[epoch - 1] = Double.NaN;
-            done = epoch;
-            listener.onEpoch(new EpochReport(epoch, maxEpochs, epochLoss, Double.NaN, rate, elapsed, total));
-            if (tolerance > 0 && epoch > 1 && Math.abs(epochLoss - losses[epoch - 2]) <= tolerance * Math.abs(losses[epoch - 2])) {
-                reason = StopReason.CONVERGED;
-                break;
-            }
-            if (epoch < maxEpochs && System.nanoTime() >= deadline) {
-                reason = StopReason.TIME_BUDGET;
-                break;
-            }
+            done = recorder.record(epochLoss, Double.NaN, rate, (System.nanoTime() - start) * 1e-9);
         }
-        return new History(losses, seconds, norms, done, reason);
+        return recorder.history();
     }
 
     /** The ratings dealt into the B × B grid, each block's entries as parallel arrays. */
@@ -259,24 +235,18 @@ public final class Sgd {
 
     /** Settings of {@link Sgd}; every setter validates its argument. */
     public static final class Builder {
-        private int maxEpochs = 20;
+        private StopRules stop = StopRules.of(20);
         private LearningRate learningRate = LearningRate.constant(0.01);
         private Regularization regularization = Regularization.of(0.02f);
         private int grid = 8;
         private long seed = 42;
-        private double tolerance;
-        private Duration timeBudget;
-        private EpochListener listener = EpochListener.none();
         private Kernels kernels = Kernels.defaults();
 
         private Builder() {
         }
 
         public Builder maxEpochs(int epochs) {
-            if (epochs < 1) {
-                throw new IllegalArgumentException("maxEpochs = " + epochs + " but must be at least 1");
-            }
-            this.maxEpochs = epochs;
+            stop = stop.withMaxEpochs(epochs);
             return this;
         }
 
@@ -309,24 +279,17 @@ public final class Sgd {
         }
 
         public Builder tolerance(double tol) {
-            if (!(tol >= 0) || !Double.isFinite(tol)) {
-                throw new IllegalArgumentException("tolerance = " + tol + " must be finite and non-negative");
-            }
-            this.tolerance = tol;
+            stop = stop.withTolerance(tol);
             return this;
         }
 
         public Builder timeBudget(Duration budget) {
-            Objects.requireNonNull(budget, "budget");
-            if (budget.isNegative() || budget.isZero()) {
-                throw new IllegalArgumentException("timeBudget = " + budget + " must be positive");
-            }
-            this.timeBudget = budget;
+            stop = stop.withTimeBudget(budget);
             return this;
         }
 
         public Builder listener(EpochListener listener) {
-            this.listener = Objects.requireNonNull(listener, "listener");
+            stop = stop.withListener(listener);
             return this;
         }
 

@@ -10,7 +10,6 @@ import dev.lowrank.matrix.DenseMatrix;
 import dev.lowrank.model.FactorModel;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
@@ -28,18 +27,12 @@ import java.util.Objects;
 public final class Trainer {
 
     private final Optimizer optimizer;
-    private final int maxEpochs;
-    private final double tolerance;
-    private final Duration timeBudget;
-    private final EpochListener listener;
+    private final StopRules stop;
     private final Kernels kernels;
 
     private Trainer(Builder b) {
         this.optimizer = b.optimizer;
-        this.maxEpochs = b.maxEpochs;
-        this.tolerance = b.tolerance;
-        this.timeBudget = b.timeBudget;
-        this.listener = b.listener;
+        this.stop = b.stop;
         this.kernels = b.kernels;
     }
 
@@ -74,23 +67,17 @@ public final class Trainer {
             throw new IllegalArgumentException("the data is " + loss.users() + "x" + loss.items() + " but the model is "
                     + model.users() + "x" + model.items() + " (users x items)");
         }
-        // Grown as needed: maxEpochs may be a huge "until converged" bound.
-        int capacity = Math.min(maxEpochs, 1024);
-        double[] losses = new double[capacity];
-        double[] seconds = new double[capacity];
-        double[] norms = new double[capacity];
         List<DenseMatrix> params = model.parameters();
         List<DenseMatrix> snapshot = new ArrayList<>();
-        long deadline = timeBudget == null ? Long.MAX_VALUE : System.nanoTime() + timeBudget.toNanos();
-        StopReason reason = StopReason.MAX_EPOCHS;
-        int epochs = 0;
+        EpochRecorder recorder = stop.start();
         try (Gradients grads = Gradients.like(model); OptimizerState state = optimizer.start(model, kernels)) {
             for (DenseMatrix p : params) {
                 snapshot.add(DenseMatrix.zeros(p.rows(), p.cols()));
             }
             boolean haveSnapshot = false;
-            double total = 0;
-            for (int epoch = 1; epoch <= maxEpochs; epoch++) {
+            boolean done = false;
+            while (!done) {
+                int epoch = recorder.nextEpoch();
                 long start = System.nanoTime();
                 double rate = optimizer.learningRate().at(epoch);
                 if (!(rate > 0) || !Double.isFinite(rate)) {
@@ -114,35 +101,12 @@ public final class Trainer {
                     restore(snapshot, params);
                     throw new TrainingDivergedException(epoch, value, "the update made a parameter non-finite", rate);
                 }
-                double elapsed = (System.nanoTime() - start) * 1e-9;
-                total += elapsed;
-                if (epoch > losses.length) {
-                    int grown = (int) Math.min(maxEpochs, 2L * losses.length);
-                    losses = Arrays.copyOf(losses, grown);
-                    seconds = Arrays.copyOf(seconds, grown);
-                    norms = Arrays.copyOf(norms, grown);
-                }
-                losses[epoch - 1] = value;
-                seconds[epoch - 1] = elapsed;
-                norms[epoch - 1] = norm;
-                epochs = epoch;
-                listener.onEpoch(new EpochReport(epoch, maxEpochs, value, norm, rate, elapsed, total));
-                if (tolerance > 0 && epoch > 1) {
-                    double previous = losses[epoch - 2];
-                    if (Math.abs(value - previous) <= tolerance * Math.abs(previous)) {
-                        reason = StopReason.CONVERGED;
-                        break;
-                    }
-                }
-                if (epoch < maxEpochs && System.nanoTime() >= deadline) {
-                    reason = StopReason.TIME_BUDGET;
-                    break;
-                }
+                done = recorder.record(value, norm, rate, (System.nanoTime() - start) * 1e-9);
             }
         } finally {
             snapshot.forEach(DenseMatrix::close);
         }
-        return new History(losses, seconds, norms, epochs, reason);
+        return recorder.history();
     }
 
     private double sumOfSquares(List<DenseMatrix> params) {
@@ -162,10 +126,7 @@ public final class Trainer {
     /** Settings of a {@link Trainer}; every setter validates its argument. */
     public static final class Builder {
         private final Optimizer optimizer;
-        private int maxEpochs = 100;
-        private double tolerance;
-        private Duration timeBudget;
-        private EpochListener listener = EpochListener.none();
+        private StopRules stop = StopRules.of(100);
         private Kernels kernels = Kernels.defaults();
 
         private Builder(Optimizer optimizer) {
@@ -174,34 +135,24 @@ public final class Trainer {
 
         /** At most this many epochs (default 100). */
         public Builder maxEpochs(int epochs) {
-            if (epochs < 1) {
-                throw new IllegalArgumentException("maxEpochs = " + epochs + " but must be at least 1");
-            }
-            this.maxEpochs = epochs;
+            stop = stop.withMaxEpochs(epochs);
             return this;
         }
 
         /** Stop when |L_t − L_(t−1)| ≤ tol·|L_(t−1)|; 0 (the default) turns the rule off. */
         public Builder tolerance(double tol) {
-            if (!(tol >= 0) || !Double.isFinite(tol)) {
-                throw new IllegalArgumentException("tolerance = " + tol + " must be finite and non-negative");
-            }
-            this.tolerance = tol;
+            stop = stop.withTolerance(tol);
             return this;
         }
 
         /** Stop after the epoch during which this much wall time has passed (default: no budget). */
         public Builder timeBudget(Duration budget) {
-            Objects.requireNonNull(budget, "budget");
-            if (budget.isNegative() || budget.isZero()) {
-                throw new IllegalArgumentException("time budget " + budget + " must be positive");
-            }
-            this.timeBudget = budget;
+            stop = stop.withTimeBudget(budget);
             return this;
         }
 
         public Builder listener(EpochListener listener) {
-            this.listener = Objects.requireNonNull(listener, "listener");
+            stop = stop.withListener(listener);
             return this;
         }
 
