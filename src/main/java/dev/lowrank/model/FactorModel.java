@@ -229,6 +229,14 @@ public final class FactorModel implements AutoCloseable {
         }
     }
 
+    /** Throws {@link IllegalArgumentException} naming both shapes unless the data is users × items of this model. */
+    public void requireDataShape(int dataUsers, int dataItems) {
+        if (users() != dataUsers || items() != dataItems) {
+            throw new IllegalArgumentException("the data is " + dataUsers + "x" + dataItems + " but the model is "
+                    + users() + "x" + items() + " (users x items)");
+        }
+    }
+
     public boolean isClosed() {
         return u.isClosed();
     }

@@ -83,10 +83,7 @@ public final class Als {
     public History fit(FactorModel model, Observations data) {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(data, "data");
-        if (model.users() != data.users() || model.items() != data.items()) {
-            throw new IllegalArgumentException("the data is " + data.shape() + " but the model is "
-                    + model.users() + "x" + model.items() + " (users x items)");
-        }
+        model.requireDataShape(data.users(), data.items());
         if (implicit()) {
             if (model.hasBiases()) {
                 throw new IllegalArgumentException("implicit-feedback ALS fits factors only; create the model without biases");
@@ -156,6 +153,8 @@ public final class Als {
         final int dim;
         final int offset;
         final DenseMatrix gramian;
+        /** The second Gramian of the implicit objective ⟨UᵀU, VᵀV⟩; null for explicit feedback. */
+        final DenseMatrix otherGramian;
         final float[] gramianArray;
         final ConcurrentLinkedQueue<Workspace> idle = new ConcurrentLinkedQueue<>();
         final List<Workspace> all = new ArrayList<>();
@@ -178,10 +177,12 @@ public final class Als {
             try {
                 gramian = track(made, DenseMatrix.zeros(rank, rank));
                 if (implicit()) {
+                    otherGramian = track(made, DenseMatrix.zeros(rank, rank));
                     loss = null;
                     gradients = null;
                     scores = track(made, data.byUser().copyStructure());
                 } else {
+                    otherGramian = null;
                     loss = track(made, SquaredLoss.l4(data, lambda1, lambda2, regularization, kernels));
                     gradients = track(made, Gradients.like(model));
                     scores = model.hasBiases() ? track(made, data.byUser().copyStructure()) : null;
@@ -358,11 +359,10 @@ public final class Als {
                 }
                 return part;
             });
-            try (DenseMatrix gu = DenseMatrix.zeros(rank, rank); DenseMatrix gv = DenseMatrix.zeros(rank, rank)) {
-                kernels.gram(u, gu);
-                kernels.gram(v, gv);
-                return observed + kernels.dot(gu, gv) + regularization.factors() * (kernels.dot(u, u) + kernels.dot(v, v));
-            }
+            kernels.gram(u, gramian);
+            kernels.gram(v, otherGramian);
+            return observed + kernels.dot(gramian, otherGramian)
+                    + regularization.factors() * (kernels.dot(u, u) + kernels.dot(v, v));
         }
 
         /** ‖∇‖ of the explicit objective after the iteration (NaN for implicit feedback, not computed). */
@@ -374,6 +374,9 @@ public final class Als {
         public void close() {
             List<AutoCloseable> made = new ArrayList<>(all);
             made.add(gramian);
+            if (otherGramian != null) {
+                made.add(otherGramian);
+            }
             if (loss != null) {
                 made.add(loss);
                 made.add(gradients);

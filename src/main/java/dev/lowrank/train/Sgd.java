@@ -62,10 +62,7 @@ public final class Sgd {
     public History fit(FactorModel model, Observations data) {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(data, "data");
-        if (model.users() != data.users() || model.items() != data.items()) {
-            throw new IllegalArgumentException("the data is " + data.shape() + " but the model is "
-                    + model.users() + "x" + model.items() + " (users x items)");
-        }
+        model.requireDataShape(data.users(), data.items());
         Strata strata = new Strata(data.byUser(), grid, seed);
         strata.shuffle();
         boolean biases = model.hasBiases();

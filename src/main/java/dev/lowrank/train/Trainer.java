@@ -63,10 +63,7 @@ public final class Trainer {
     public History fit(FactorModel model, Loss loss) {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(loss, "loss");
-        if (model.users() != loss.users() || model.items() != loss.items()) {
-            throw new IllegalArgumentException("the data is " + loss.users() + "x" + loss.items() + " but the model is "
-                    + model.users() + "x" + model.items() + " (users x items)");
-        }
+        model.requireDataShape(loss.users(), loss.items());
         List<DenseMatrix> params = model.parameters();
         List<DenseMatrix> snapshot = new ArrayList<>();
         EpochRecorder recorder = stop.start();
