@@ -43,6 +43,10 @@ public final class Kernels {
     private static final long GEMM_SERIAL_WORK = 1L << 18;
     /** Rows per block of a reduction (Gram, Frobenius dot): fixed, so sums never depend on threads. */
     private static final int REDUCTION_BLOCK_ROWS = 1024;
+    /** At most this many partial Gram triangles per call (tall matrices get taller blocks). */
+    private static final int GRAM_MAX_BLOCKS = 64;
+    /** Gram partials up to 4 MB are kept per calling thread (k ≤ 128 at 64 blocks); larger ones are not. */
+    private static final long GRAM_SCRATCH_MAX_FLOATS = 1L << 20;
     /**
      * Target multiply-adds per sparse block; blocks are cut by nonzeros, not by rows. 2^20 (~0.1–0.5 ms
      * of SpMM/SDDMM work) still gives hundreds of blocks on a 10M-nonzero matrix; at 2^16 the block
@@ -324,22 +328,68 @@ public final class Kernels {
         }
         requireDisjoint(c.segment(), "C", a.segment(), "A");
         requireShareable(a, "A");
-        int blockCount = blocks(a.rows(), REDUCTION_BLOCK_ROWS);
-        float[][] partials = new float[blockCount][k * k];
-        parallel.forEachBlock(blockCount, b -> provider.gramUpper(a, b * REDUCTION_BLOCK_ROWS,
-                Math.min(a.rows(), (b + 1) * REDUCTION_BLOCK_ROWS), partials[b]));
-        MemorySegment cs = c.segment();
-        for (int i = 0; i < k; i++) {
-            for (int j = i; j < k; j++) {
-                double sum = 0;
-                for (float[] partial : partials) {
-                    sum += partial[i * k + j];
+        int rows = a.rows();
+        int blockRows = gramBlockRows(rows);
+        int blockCount = blocks(rows, blockRows);
+        GramScratch scratch = GRAM_SCRATCH.get();
+        float[][] partials = scratch.acquire(blockCount, k * k);
+        try {
+            parallel.forEachBlock(blockCount, b -> provider.gramUpper(a, b * blockRows,
+                    Math.min(rows, (b + 1) * blockRows), partials[b]));
+            MemorySegment cs = c.segment();
+            for (int i = 0; i < k; i++) {
+                for (int j = i; j < k; j++) {
+                    double sum = 0;
+                    for (int b = 0; b < blockCount; b++) {
+                        sum += partials[b][i * k + j];
+                    }
+                    cs.set(ValueLayout.JAVA_FLOAT, c.offset(i, j), (float) sum);
+                    cs.set(ValueLayout.JAVA_FLOAT, c.offset(j, i), (float) sum);
                 }
-                cs.set(ValueLayout.JAVA_FLOAT, c.offset(i, j), (float) sum);
-                cs.set(ValueLayout.JAVA_FLOAT, c.offset(j, i), (float) sum);
+            }
+        } finally {
+            scratch.release(partials);
+        }
+    }
+
+    /**
+     * Rows per Gram block: REDUCTION_BLOCK_ROWS, grown for tall matrices so that there are at most
+     * GRAM_MAX_BLOCKS partial triangles. Depends on the row count alone (never on threads).
+     */
+    private static int gramBlockRows(int rows) {
+        return Math.max(REDUCTION_BLOCK_ROWS, (int) (((long) rows + GRAM_MAX_BLOCKS - 1) / GRAM_MAX_BLOCKS));
+    }
+
+    /**
+     * The calling thread's Gram partials, reused from call to call so that the ALS half-steps allocate
+     * nothing. Busy while a call runs: a fork/join worker that steals another Gram task while it waits in
+     * forEachBlock must not hand out the same array twice, so it gets a fresh one. Arrays over
+     * GRAM_SCRATCH_MAX_FLOATS are never kept.
+     */
+    private static final class GramScratch {
+        private float[][] kept = new float[0][];
+        private boolean busy;
+
+        /** {@code blocks} arrays of at least {@code floats} floats each (their contents are overwritten). */
+        float[][] acquire(int blocks, int floats) {
+            if (busy || (long) blocks * floats > GRAM_SCRATCH_MAX_FLOATS) {
+                return new float[blocks][floats];
+            }
+            busy = true;
+            if (kept.length < blocks || (blocks > 0 && kept[0].length < floats)) {
+                kept = new float[Math.max(blocks, kept.length)][floats];
+            }
+            return kept;
+        }
+
+        void release(float[][] arrays) {
+            if (arrays == kept) {
+                busy = false;
             }
         }
     }
+
+    private static final ThreadLocal<GramScratch> GRAM_SCRATCH = ThreadLocal.withInitial(GramScratch::new);
 
     // ---------------------------------------------------------------- sparse products
 
@@ -377,8 +427,10 @@ public final class Kernels {
     }
 
     private void spmmRows(float alpha, CsrMatrix a, DenseMatrix b, float beta, DenseMatrix c) {
-        int[] bounds = balancedRowBlocks(a, Math.max(1, b.cols()));
-        parallel.forEachBlock(bounds.length - 1, t -> provider.spmm(alpha, a, b, beta, c, bounds[t], bounds[t + 1]));
+        int k = Math.max(1, b.cols());
+        int blockCount = sparseBlockCount(a, k);
+        parallel.forEachBlock(blockCount, t -> provider.spmm(alpha, a, b, beta, c,
+                sparseBlockStart(a, k, blockCount, t), sparseBlockStart(a, k, blockCount, t + 1)));
     }
 
     /**
@@ -405,8 +457,10 @@ public final class Kernels {
         requireShareable(u, "U");
         requireShareable(v, "V");
         MemorySegment outValues = out.values();
-        int[] bounds = balancedRowBlocks(pattern, Math.max(1, u.cols()));
-        parallel.forEachBlock(bounds.length - 1, t -> provider.sddmm(pattern, u, v, outValues, bounds[t], bounds[t + 1]));
+        int k = Math.max(1, u.cols());
+        int blockCount = sparseBlockCount(pattern, k);
+        parallel.forEachBlock(blockCount, t -> provider.sddmm(pattern, u, v, outValues,
+                sparseBlockStart(pattern, k, blockCount, t), sparseBlockStart(pattern, k, blockCount, t + 1)));
     }
 
     // ---------------------------------------------------------------- scoring
@@ -521,32 +575,37 @@ public final class Kernels {
     }
 
     /**
-     * Row boundaries that give each block about the same work (nonzeros × k plus a per-row cost), found
-     * by binary search on the row offsets: they depend on the matrix only, never on the thread count.
+     * Sparse products are cut into blocks of about the same work (nonzeros × k plus a per-row cost), not
+     * equal row counts. The count and the boundaries depend on the matrix and k only, never on threads.
      */
-    static int[] balancedRowBlocks(CsrMatrix a, int k) {
+    static int sparseBlockCount(CsrMatrix a, int k) {
+        long totalWork = a.nnz() * k + a.rows();
+        return (int) Math.max(1, Math.min(a.rows(), (totalWork + SPARSE_BLOCK_WORK - 1) / SPARSE_BLOCK_WORK));
+    }
+
+    /**
+     * The first row of block {@code b} of {@code blockCount} (b = blockCount gives the row count): the
+     * smallest row r with work(0..r) = offsets[r]·k + r ≥ b/blockCount of the total, by binary search on
+     * the row offsets. Each block finds its own bounds, so a call allocates no bounds array.
+     */
+    static int sparseBlockStart(CsrMatrix a, int k, int blockCount, int b) {
         int rows = a.rows();
-        MemorySegment offsets = a.rowOffsets();
-        long totalWork = a.nnz() * k + rows;
-        int blockCount = (int) Math.max(1, Math.min(rows, (totalWork + SPARSE_BLOCK_WORK - 1) / SPARSE_BLOCK_WORK));
-        int[] bounds = new int[blockCount + 1];
-        bounds[blockCount] = rows;
-        for (int b = 1; b < blockCount; b++) {
-            long target = totalWork * b / blockCount;
-            int lo = bounds[b - 1];
-            int hi = rows;
-            // Smallest row r with work(0..r) >= target, where work(0..r) = offsets[r]·k + r.
-            while (lo < hi) {
-                int mid = (lo + hi) >>> 1;
-                if (offsets.getAtIndex(ValueLayout.JAVA_LONG, mid) * k + mid < target) {
-                    lo = mid + 1;
-                } else {
-                    hi = mid;
-                }
-            }
-            bounds[b] = lo;
+        if (b >= blockCount) {
+            return rows;
         }
-        return bounds;
+        MemorySegment offsets = a.rowOffsets();
+        long target = (a.nnz() * k + rows) * b / blockCount;
+        int lo = 0;
+        int hi = rows;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (offsets.getAtIndex(ValueLayout.JAVA_LONG, mid) * k + mid < target) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
     }
 
     private static void requireOpen(DenseMatrix m, String name) {

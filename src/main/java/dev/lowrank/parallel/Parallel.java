@@ -4,6 +4,7 @@ import java.util.Objects;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntToDoubleFunction;
 
 /**
@@ -81,7 +82,10 @@ public final class Parallel implements AutoCloseable {
         void run(int block);
     }
 
-    /** Runs {@code body.run(b)} for every {@code b} in {@code [0, blockCount)}, and returns when all are done. */
+    /**
+     * Runs {@code body.run(b)} for every {@code b} in {@code [0, blockCount)}, and returns when all are done.
+     * If a block throws, blocks not yet started are skipped and the first exception is rethrown.
+     */
     public void forEachBlock(int blockCount, Block body) {
         Objects.requireNonNull(body, "body");
         if (blockCount < 0) {
@@ -93,11 +97,11 @@ public final class Parallel implements AutoCloseable {
             }
             return;
         }
-        BlockRange all = new BlockRange(body, 0, blockCount);
+        BlockTeam team = new BlockTeam(body, blockCount, Math.min(blockCount, pool.getParallelism()));
         if (ForkJoinTask.inForkJoinPool() && ForkJoinTask.getPool() == pool) {
-            all.invoke();
+            team.invoke();
         } else {
-            pool.invoke(all);
+            pool.invoke(team);
         }
     }
 
@@ -130,26 +134,78 @@ public final class Parallel implements AutoCloseable {
                 + (ownsPool ? ", own pool]" : "]");
     }
 
-    /** Splits a range of blocks in halves until single blocks remain. */
-    private static final class BlockRange extends RecursiveAction {
+    /**
+     * A fixed team of claimers, one per worker, that take block numbers from a shared counter until none
+     * are left. A call allocates a few objects whatever the block count (a task per block cost ~40 bytes
+     * each, tens of KB per call on a 10M-nonzero sparse product), and a worker that finishes early simply
+     * claims more. Which thread runs a block never changes what the block computes.
+     */
+    private static final class BlockTeam extends RecursiveAction {
         private final Block body;
-        private final int start;
-        private final int end;
+        private final int blockCount;
+        private final int members;
+        private final AtomicInteger next = new AtomicInteger();
 
-        BlockRange(Block body, int start, int end) {
+        BlockTeam(Block body, int blockCount, int members) {
             this.body = body;
-            this.start = start;
-            this.end = end;
+            this.blockCount = blockCount;
+            this.members = members;
         }
 
         @Override
         protected void compute() {
-            if (end - start == 1) {
-                body.run(start);
-                return;
+            Claimer[] others = new Claimer[members - 1];
+            for (int t = 0; t < others.length; t++) {
+                others[t] = new Claimer(this);
+                others[t].fork();
             }
-            int mid = (start + end) >>> 1;
-            invokeAll(new BlockRange(body, start, mid), new BlockRange(body, mid, end));
+            Throwable failure = null;
+            try {
+                claimUntilDone();
+            } catch (RuntimeException | Error e) {
+                failure = e;
+            }
+            // Join every member even after a failure, so no block still runs when this call returns.
+            for (int t = others.length - 1; t >= 0; t--) {
+                try {
+                    others[t].join();
+                } catch (RuntimeException | Error e) {
+                    if (failure == null) {
+                        failure = e;
+                    } else if (failure != e) {
+                        failure.addSuppressed(e);
+                    }
+                }
+            }
+            if (failure instanceof RuntimeException re) {
+                throw re;
+            } else if (failure instanceof Error err) {
+                throw err;
+            }
+        }
+
+        void claimUntilDone() {
+            try {
+                for (int b = next.getAndIncrement(); b < blockCount; b = next.getAndIncrement()) {
+                    body.run(b);
+                }
+            } catch (RuntimeException | Error e) {
+                next.set(blockCount);
+                throw e;
+            }
+        }
+    }
+
+    private static final class Claimer extends RecursiveAction {
+        private final BlockTeam team;
+
+        Claimer(BlockTeam team) {
+            this.team = team;
+        }
+
+        @Override
+        protected void compute() {
+            team.claimUntilDone();
         }
     }
 }

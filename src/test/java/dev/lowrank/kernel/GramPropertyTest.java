@@ -23,10 +23,13 @@ class GramPropertyTest {
     @MethodSource("cases")
     void gramMatchesReference(Case c) {
         try (Gen g = c.gen()) {
-            // One case in eight spans several 1024-row reduction blocks.
-            boolean tall = g.nextInt(8) == 0;
-            int m = tall ? 1025 + g.nextInt(2000) : g.dim(0, 130);
-            int k = tall ? g.dim(1, 24) : g.dim(0, 70);
+            // One case in eight spans several 1024-row reduction blocks; one in 32 is tall enough (over
+            // 64 blocks of 1024 rows) for the blocks to grow.
+            int shape = g.nextInt(32);
+            boolean veryTall = shape == 0;
+            boolean tall = shape < 4;
+            int m = veryTall ? 65_537 + g.nextInt(70_000) : tall ? 1025 + g.nextInt(2000) : g.dim(0, 130);
+            int k = veryTall ? g.dim(1, 4) : tall ? g.dim(1, 24) : g.dim(0, 70);
             DenseMatrix a = g.anyDense("A", m, k);
             Reference.Expected want = Reference.gram(a);
             for (Backend backend : Backend.values()) {
@@ -45,5 +48,43 @@ class GramPropertyTest {
                 }
             }
         }
+    }
+
+    /**
+     * Gram calls made from inside the blocks of a parallel loop on the same pool (as a solver parallel over
+     * users might) give the same bits as the same calls made one at a time: the per-thread partials are
+     * never shared between two calls in flight.
+     */
+    @ParameterizedTest
+    @MethodSource("nestedCases")
+    void nestedGramCallsAreIndependent(Case c) {
+        try (Gen g = c.gen(); Parallel four = Parallel.threads(4)) {
+            int calls = 24;
+            DenseMatrix[] a = new DenseMatrix[calls];
+            DenseMatrix[] nested = new DenseMatrix[calls];
+            DenseMatrix[] alone = new DenseMatrix[calls];
+            for (int t = 0; t < calls; t++) {
+                int k = g.dim(1, 20);
+                a[t] = g.anyDense("A" + t, 2049 + g.nextInt(4000), k);
+                nested[t] = g.anyDense("nested" + t, k, k);
+                alone[t] = g.anyDense("alone" + t, k, k);
+            }
+            Kernels kernels = Kernels.of(Kernels.defaultBackend(), four);
+            four.forEachBlock(calls, t -> kernels.gram(a[t], nested[t]));
+            for (int t = 0; t < calls; t++) {
+                kernels.gram(a[t], alone[t]);
+                int k = a[t].cols();
+                for (int i = 0; i < k; i++) {
+                    for (int j = 0; j < k; j++) {
+                        assertEquals(Float.floatToRawIntBits(alone[t].get(i, j)), Float.floatToRawIntBits(nested[t].get(i, j)),
+                                g.describe() + ": call " + t + " differs at (" + i + ", " + j + ")");
+                    }
+                }
+            }
+        }
+    }
+
+    static Stream<Case> nestedCases() {
+        return Cases.of("gram-nested", 10);
     }
 }

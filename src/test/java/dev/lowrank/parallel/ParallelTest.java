@@ -147,6 +147,29 @@ class ParallelTest {
     }
 
     @Test
+    void afterAFailureTheRemainingBlocksAreSkippedAndNoneIsLeftRunning() throws InterruptedException {
+        try (Parallel p = Parallel.threads(2)) {
+            int blockCount = 1000;
+            java.util.concurrent.atomic.AtomicInteger ran = new java.util.concurrent.atomic.AtomicInteger();
+            assertThrows(IllegalStateException.class, () -> p.forEachBlock(blockCount, b -> {
+                if (b == 0) {
+                    throw new IllegalStateException("block 0 failed");
+                }
+                ran.incrementAndGet();
+                try {
+                    Thread.sleep(1);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }));
+            int afterReturn = ran.get();
+            assertTrue(afterReturn < blockCount - 1, "only " + afterReturn + " of " + (blockCount - 1) + " blocks should run");
+            Thread.sleep(50);
+            assertEquals(afterReturn, ran.get(), "a block ran after forEachBlock returned");
+        }
+    }
+
+    @Test
     void badArgumentsAreRejected() {
         fails(IllegalArgumentException.class, () -> Parallel.threads(0), "threads = 0", "at least 1");
         fails(IllegalArgumentException.class, () -> Parallel.sequential().forEachBlock(-1, b -> { }),

@@ -632,23 +632,24 @@ public final class PanamaKernels implements KernelProvider {
         MemorySegment vs = v.segment();
         int k = u.cols();
         long vRowBytes = (long) v.rowStride() * Float.BYTES;
-        if (k > 0 && k % L == 0) {
-            // Chunks of 8 vectors; past the first, each chunk's partial sum is added to out in chunk order.
-            for (int j0 = 0; j0 < k; j0 += 8 * L) {
-                sddmmWhole(offsets, cols, us, u, vs, vRowBytes, outValues, j0, Math.min(8, (k - j0) / L), j0 > 0,
-                        rowStart, rowEnd);
-            }
-        } else if (k > 0 && k <= 8 * L) {
-            sddmmMasked(offsets, cols, us, u, vs, vRowBytes, outValues, k, rowStart, rowEnd);
-        } else {
+        if (k == 0) {
             for (int i = rowStart; i < rowEnd; i++) {
                 long end = offsets.getAtIndex(JAVA_LONG, i + 1L);
-                long uo = u.offset(i, 0);
                 for (long p = offsets.getAtIndex(JAVA_LONG, i); p < end; p++) {
-                    int j = cols.getAtIndex(JAVA_INT, p);
-                    outValues.setAtIndex(JAVA_FLOAT, p, dot(us, uo, vs, j * vRowBytes, k));
+                    outValues.setAtIndex(JAVA_FLOAT, p, 0f);
                 }
             }
+            return;
+        }
+        // Chunks of up to 8 whole vectors, then the masked tail; past the first, each chunk's partial sum
+        // is added to out in chunk order.
+        int whole = k / L;
+        for (int c0 = 0; c0 < whole; c0 += 8) {
+            sddmmWhole(offsets, cols, us, u, vs, vRowBytes, outValues, c0 * L, Math.min(8, whole - c0), c0 > 0,
+                    rowStart, rowEnd);
+        }
+        if (k % L != 0) {
+            sddmmTail(offsets, cols, us, u, vs, vRowBytes, outValues, whole * L, k, whole > 0, rowStart, rowEnd);
         }
     }
 
@@ -694,37 +695,26 @@ public final class PanamaKernels implements KernelProvider {
         }
     }
 
-    /** k ≤ 8·L, not a multiple of L: the same sums with masked loads (lanes past k are zero). */
-    private static void sddmmMasked(MemorySegment offsets, MemorySegment cols, MemorySegment us, DenseMatrix u,
-                                    MemorySegment vs, long vRowBytes, MemorySegment outValues, int k,
-                                    int rowStart, int rowEnd) {
-        int vectors = (k + L - 1) / L;
-        FloatVector[] ur = new FloatVector[vectors];
-        @SuppressWarnings("unchecked")
-        VectorMask<Float>[] masks = new VectorMask[vectors];
-        for (int t = 0; t < vectors; t++) {
-            masks[t] = S.indexInRange(t * L, k);
-        }
+    /**
+     * Columns [j0, k) of every dot, fewer than L, with masked loads (lanes past k read nothing: a wrapped
+     * matrix's row padding may hold anything). A separate pass so the whole-vector loop stays mask-free.
+     */
+    private static void sddmmTail(MemorySegment offsets, MemorySegment cols, MemorySegment us, DenseMatrix u,
+                                  MemorySegment vs, long vRowBytes, MemorySegment outValues, int j0, int k,
+                                  boolean accumulate, int rowStart, int rowEnd) {
+        VectorMask<Float> mask = S.indexInRange(j0, k);
+        long jb = (long) j0 * Float.BYTES;
         for (int i = rowStart; i < rowEnd; i++) {
             long start = offsets.getAtIndex(JAVA_LONG, i);
             long end = offsets.getAtIndex(JAVA_LONG, i + 1L);
-            long uo = u.offset(i, 0);
-            for (int t = 0; t < vectors; t++) {
-                ur[t] = load(us, uo + (long) t * L * Float.BYTES, masks[t]);
+            if (start == end) {
+                continue;
             }
+            FloatVector ui = load(us, u.offset(i, j0), mask);
             for (long p = start; p < end; p++) {
-                long vo = cols.getAtIndex(JAVA_INT, p) * vRowBytes;
-                FloatVector s0 = load(vs, vo, masks[0]).mul(ur[0]);
-                FloatVector s1 = FloatVector.zero(S);
-                for (int t = 1; t < vectors; t++) {
-                    FloatVector prod = load(vs, vo + (long) t * L * Float.BYTES, masks[t]);
-                    if ((t & 1) == 0) {
-                        s0 = prod.fma(ur[t], s0);
-                    } else {
-                        s1 = t == 1 ? prod.mul(ur[t]) : prod.fma(ur[t], s1);
-                    }
-                }
-                outValues.setAtIndex(JAVA_FLOAT, p, sumLanes(s0.add(s1)));
+                long vo = cols.getAtIndex(JAVA_INT, p) * vRowBytes + jb;
+                float dot = sumLanes(load(vs, vo, mask).mul(ui));
+                outValues.setAtIndex(JAVA_FLOAT, p, accumulate ? outValues.getAtIndex(JAVA_FLOAT, p) + dot : dot);
             }
         }
     }
