@@ -133,6 +133,25 @@ def main():
         print(f"| {name(r)} | {p['data']} | {k} | {p['backend']} | {t} | {seconds(r) * 1e3:.2f} | "
               f"{seconds(r) * 1e9 / nnz:.1f} | {gbs:.2f} | {pct(gbs)} | {gbg:.1f} | {pct(gbg)} |")
 
+    gram = [r for r in runs if r["benchmark"].endswith("GramBenchmark.gram") and not r["_file"].startswith("gc")]
+    if gram:
+        print("\n## Gram AᵀA (GFLOP/s = m·k·(k+1) / time: the triangle, whatever each one computes)\n")
+        print("| m×k | threads | GRAM (ours) | GEMM Aᵀ·A (ours) | OpenBLAS ssyrk | ratio GRAM/OpenBLAS | naive |")
+        print("|---|---|---|---|---|---|---|")
+        g2 = {}
+        for r in gram:
+            p = r["params"]
+            m, k = (int(d) for d in p["shape"].split("x"))
+            g2[(p["shape"], int(p["threads"]), p["impl"])] = m * k * (k + 1) / seconds(r) / 1e9
+        for s in sorted({s for s, _, _ in g2}, key=lambda s: [int(d) for d in s.split("x")]):
+            for t in (1, 2):
+                ours, blas = g2.get((s, t, "GRAM")), g2.get((s, t, "OPENBLAS"))
+                if ours is None and blas is None:
+                    continue
+                f = lambda v: "–" if v is None else f"{v:.1f}"
+                ratio = "–" if not (ours and blas) else f"{ours / blas:.2f}×"
+                print(f"| {s} | {t} | {f(ours)} | {f(g2.get((s, t, 'GEMM')))} | {f(blas)} | {ratio} | {f(g2.get((s, t, 'NAIVE')))} |")
+
     gc = [r for r in runs if r["_file"].startswith("gc")]
     if gc:
         print("\n## Allocation (JMH -prof gc, gc.alloc.rate.norm)\n")

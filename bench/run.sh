@@ -2,7 +2,7 @@
 # Runs the benchmark sets behind docs/benchmarks.md and writes JMH JSON to bench/results/, then prints the
 # tables (bench/report.py) and draws docs/gemm.svg. Run from the repository root:
 #   bench/run.sh            # everything (about 20 minutes on 2 cores)
-#   bench/run.sh peak gemm  # only some sets: peak gemm gemm-baselines sparse sparse-baselines gc
+#   bench/run.sh peak gemm  # only some sets: peak gemm gemm-baselines gram sparse sparse-baselines gc
 # Check `uptime` first: other processes on the cores make every number below slower and noisier.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +16,7 @@ jmh() { # name, then JMH arguments
     -Dcli.args="$* -rf json -rff bench/results/$name.json" | grep -E '^# .*verified|^[A-Z][A-Za-z]+Benchmark\.' || true
 }
 sets=("$@")
-[ ${#sets[@]} -eq 0 ] && sets=(peak gemm gemm-baselines sparse sparse-baselines gc)
+[ ${#sets[@]} -eq 0 ] && sets=(peak gemm gemm-baselines gram sparse sparse-baselines gc)
 ./mvnw -B -q -Pbench package -DskipTests
 for s in "${sets[@]}"; do
   case $s in
@@ -31,11 +31,15 @@ for s in "${sets[@]}"; do
         -p shape=256x256x256,512x512x512,1024x1024x1024" ;;
     sparse)
       jmh sparse "SparseBenchmark $SHORT -p backend=PANAMA -p threads=1,2 -p k=16,64,128" ;;
+    gram)
+      jmh gram "GramBenchmark $SHORT -p impl=GRAM,GEMM,OPENBLAS -p threads=1,2 -p shape=10000x64,100000x64,70000x16,10000x128"
+      jmh gram-baselines "GramBenchmark $SHORT -p impl=NAIVE -p threads=1 -p shape=10000x64,100000x64" ;;
     sparse-baselines)
       jmh sparse-baselines "SparseBenchmark $SHORT -p backend=SCALAR -p threads=1 -p k=64" ;;
     gc)
       jmh gc-gemm "GemmBenchmark $SHORT -prof gc -p impl=PANAMA -p threads=1,2 -p shape=1024x1024x1024"
-      jmh gc-sparse "SparseBenchmark $SHORT -prof gc -p backend=PANAMA -p threads=1,2 -p data=synthetic10m -p k=64" ;;
+      jmh gc-sparse "SparseBenchmark $SHORT -prof gc -p backend=PANAMA -p threads=1,2 -p data=synthetic10m -p k=64"
+      jmh gc-gram "GramBenchmark $SHORT -prof gc -p impl=GRAM -p threads=1,2 -p shape=10000x64" ;;
     *) echo "unknown set $s" >&2; exit 2 ;;
   esac
 done

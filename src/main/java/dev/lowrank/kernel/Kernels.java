@@ -5,6 +5,7 @@ import dev.lowrank.kernel.internal.KernelProviders;
 import dev.lowrank.matrix.CsrMatrix;
 import dev.lowrank.matrix.DenseMatrix;
 import dev.lowrank.parallel.Parallel;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Objects;
@@ -316,8 +317,10 @@ public final class Kernels {
     }
 
     /**
-     * The Gramian C = AᵀA (k×k for an m×k A), written whole (both triangles). One triangle is computed
-     * per fixed block of rows in float; the blocks are added in double in block order.
+     * The Gramian C = AᵀA (k×k for an m×k A), written whole and exactly symmetric. Each fixed block of
+     * rows contributes its own AᵀA through the GEMM micro-kernel (measured 2.5–6× faster than rank-1
+     * updates of one triangle, although it computes both triangles); the blocks are added in double in
+     * block order and the upper triangle is mirrored.
      */
     public void gram(DenseMatrix a, DenseMatrix c) {
         requireOpen(a, "A");
@@ -332,16 +335,19 @@ public final class Kernels {
         int blockRows = gramBlockRows(rows);
         int blockCount = blocks(rows, blockRows);
         GramScratch scratch = GRAM_SCRATCH.get();
-        float[][] partials = scratch.acquire(blockCount, k * k);
+        DenseMatrix partials = scratch.acquire(blockCount * k, k);
         try {
-            parallel.forEachBlock(blockCount, b -> provider.gramUpper(a, b * blockRows,
-                    Math.min(rows, (b + 1) * blockRows), partials[b]));
+            parallel.forEachBlock(blockCount, b -> {
+                DenseMatrix block = a.rowView(b * blockRows, Math.min(rows, (b + 1) * blockRows));
+                provider.gemm(true, false, 1f, block, block, 0f, partials.rowView(b * k, (b + 1) * k), 0, k, 0, k);
+            });
+            MemorySegment ps = partials.segment();
             MemorySegment cs = c.segment();
             for (int i = 0; i < k; i++) {
                 for (int j = i; j < k; j++) {
                     double sum = 0;
                     for (int b = 0; b < blockCount; b++) {
-                        sum += partials[b][i * k + j];
+                        sum += ps.get(ValueLayout.JAVA_FLOAT, partials.offset(b * k + i, j));
                     }
                     cs.set(ValueLayout.JAVA_FLOAT, c.offset(i, j), (float) sum);
                     cs.set(ValueLayout.JAVA_FLOAT, c.offset(j, i), (float) sum);
@@ -354,36 +360,41 @@ public final class Kernels {
 
     /**
      * Rows per Gram block: REDUCTION_BLOCK_ROWS, grown for tall matrices so that there are at most
-     * GRAM_MAX_BLOCKS partial triangles. Depends on the row count alone (never on threads).
+     * GRAM_MAX_BLOCKS partial products. Depends on the row count alone (never on threads).
      */
     private static int gramBlockRows(int rows) {
         return Math.max(REDUCTION_BLOCK_ROWS, (int) (((long) rows + GRAM_MAX_BLOCKS - 1) / GRAM_MAX_BLOCKS));
     }
 
     /**
-     * The calling thread's Gram partials, reused from call to call so that the ALS half-steps allocate
-     * nothing. Busy while a call runs: a fork/join worker that steals another Gram task while it waits in
-     * forEachBlock must not hand out the same array twice, so it gets a fresh one. Arrays over
+     * The calling thread's block partials, kept from call to call so that repeated Gramians (ALS, every
+     * half-step) allocate no memory. The memory comes from an automatic arena: shared with the pool's
+     * workers, and freed by the garbage collector once its thread is gone. Busy while a call runs: should
+     * a waiting thread run another Gram call, that call gets fresh memory. Partials over
      * GRAM_SCRATCH_MAX_FLOATS are never kept.
      */
     private static final class GramScratch {
-        private float[][] kept = new float[0][];
+        private MemorySegment kept = MemorySegment.NULL;
         private boolean busy;
 
-        /** {@code blocks} arrays of at least {@code floats} floats each (their contents are overwritten). */
-        float[][] acquire(int blocks, int floats) {
-            if (busy || (long) blocks * floats > GRAM_SCRATCH_MAX_FLOATS) {
-                return new float[blocks][floats];
+        DenseMatrix acquire(int rows, int cols) {
+            int stride = DenseMatrix.paddedStride(cols);
+            long bytes = Math.max(1L, (long) rows * stride * Float.BYTES);
+            MemorySegment memory;
+            if (busy || bytes > GRAM_SCRATCH_MAX_FLOATS * Float.BYTES) {
+                memory = Arena.ofAuto().allocate(bytes, 64);
+            } else {
+                busy = true;
+                if (kept.byteSize() < bytes) {
+                    kept = Arena.ofAuto().allocate(bytes, 64);
+                }
+                memory = kept;
             }
-            busy = true;
-            if (kept.length < blocks || (blocks > 0 && kept[0].length < floats)) {
-                kept = new float[Math.max(blocks, kept.length)][floats];
-            }
-            return kept;
+            return DenseMatrix.wrap(memory, rows, cols, stride);
         }
 
-        void release(float[][] arrays) {
-            if (arrays == kept) {
+        void release(DenseMatrix partials) {
+            if (partials.segment().address() == kept.address()) {
                 busy = false;
             }
         }
