@@ -25,7 +25,7 @@ for s in "${sets[@]}"; do
       jmh peak-t2 "PeakBenchmark -f 1 -wi 2 -i 5 -w 1 -r 1 -t 2" ;;
     gemm)
       jmh gemm "GemmBenchmark $SHORT -p impl=PANAMA,OPENBLAS -p threads=1,2 \
-        -p shape=256x256x256,512x512x512,1024x1024x1024,2048x2048x2048,10000x10000x64-NT,64x64x100000-TN" ;;
+        -p shape=256x256x256,512x512x512,1024x1024x1024,2048x2048x2048,4096x4096x4096,10000x10000x3-NT,10000x10000x16-NT,10000x10000x64-NT,10000x10000x128-NT,64x64x100000-TN" ;;
     gemm-baselines)
       jmh gemm-baselines "GemmBenchmark $SHORT -p impl=NAIVE,SCALAR -p threads=1 \
         -p shape=256x256x256,512x512x512,1024x1024x1024" ;;

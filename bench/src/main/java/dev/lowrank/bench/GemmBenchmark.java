@@ -30,8 +30,8 @@ public class GemmBenchmark {
 
     public enum Impl { PANAMA, SCALAR, NAIVE, OPENBLAS }
 
-    @Param({"256x256x256", "512x512x512", "1024x1024x1024", "2048x2048x2048", "10000x10000x64-NT",
-            "64x64x100000-TN"})
+    @Param({"256x256x256", "512x512x512", "1024x1024x1024", "2048x2048x2048", "4096x4096x4096",
+            "10000x10000x3-NT", "10000x10000x16-NT", "10000x10000x64-NT", "10000x10000x128-NT", "64x64x100000-TN"})
     String shape;
 
     @Param({"PANAMA", "OPENBLAS"})
