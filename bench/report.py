@@ -113,8 +113,8 @@ def main():
             print(f"| {s} | {o2 / o1:.2f}× | {'–' if not (b1 and b2) else f'{b2 / b1:.2f}×'} |")
 
     print("\n## SpMM / SDDMM (GB/s by the compulsory-traffic model; % of the measured triad)\n")
-    print("| kernel | data | k | backend | threads | ms | ns/nonzero | GB/s compulsory | % of triad | GB/s incl. gathers | % of triad |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| kernel | data | k | backend | threads | ms | ns/nonzero | GB/s compulsory | % of triad | GB/s incl. gathers | % of triad | roofline ms | % of roofline |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     sparse = [r for r in runs if "SparseBenchmark" in r["benchmark"] and not r["_file"].startswith("gc")]
     sparse.sort(key=lambda r: (name(r), r["params"]["data"], int(r["params"]["k"]), r["params"]["backend"], int(r["params"]["threads"])))
     for r in sparse:
@@ -130,8 +130,13 @@ def main():
         gbg = gather_bytes / seconds(r) / 1e9
         triad = pk.get(("triad", t))
         pct = lambda v: "–" if not triad else f"{100 * v / triad:.0f}%"
+        # Roofline: the slower of the compulsory traffic at triad speed and 2·nnz·k flops at FMA peak.
+        fma = pk.get(("fma", t))
+        roof = None if not (triad and fma) else max(bytes_moved / (triad * 1e9), 2.0 * nnz * k / (fma * 1e9))
+        roof_ms = "–" if roof is None else f"{roof * 1e3:.2f}"
+        roof_pct = "–" if roof is None else f"{100 * roof / seconds(r):.0f}%"
         print(f"| {name(r)} | {p['data']} | {k} | {p['backend']} | {t} | {seconds(r) * 1e3:.2f} | "
-              f"{seconds(r) * 1e9 / nnz:.1f} | {gbs:.2f} | {pct(gbs)} | {gbg:.1f} | {pct(gbg)} |")
+              f"{seconds(r) * 1e9 / nnz:.1f} | {gbs:.2f} | {pct(gbs)} | {gbg:.1f} | {pct(gbg)} | {roof_ms} | {roof_pct} |")
 
     gram = [r for r in runs if r["benchmark"].endswith("GramBenchmark.gram") and not r["_file"].startswith("gc")]
     if gram:
