@@ -1,0 +1,49 @@
+package dev.lowrank.cli;
+
+import java.util.Locale;
+
+/**
+ * The solvers the command line offers, with defaults that give a sensible model on MovieLens-sized
+ * explicit ratings (ALS and SGD from the ML-latest-small grid in docs/benchmarks.md; Adam and GD
+ * measured for the CLI, see docs/user-guide.md). Regularisation weights are on sums of squares, not
+ * means, so they differ by solver: ALS's λ multiplies the same penalty once per half-step, SGD's at each
+ * visit of a rating.
+ */
+enum Solver {
+    ALS(64, 10, 10f, 5f, Double.NaN),
+    SGD(64, 40, 0.1f, 0.1f, 0.01),
+    ADAM(64, 100, 5f, 5f, 0.01),
+    GD(16, 200, 5f, 5f, 0.001);
+
+    final int rank;
+    final int epochs;
+    final float lambda;
+    final float lambdaBias;
+    /** NaN: the solver has no learning rate. */
+    final double learningRate;
+
+    Solver(int rank, int epochs, float lambda, float lambdaBias, double learningRate) {
+        this.rank = rank;
+        this.epochs = epochs;
+        this.lambda = lambda;
+        this.lambdaBias = lambdaBias;
+        this.learningRate = learningRate;
+    }
+
+    String id() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    boolean hasLearningRate() {
+        return !Double.isNaN(learningRate);
+    }
+
+    static Solver of(String command, String name) throws UsageException {
+        for (Solver s : values()) {
+            if (s.id().equalsIgnoreCase(name.trim())) {
+                return s;
+            }
+        }
+        throw new UsageException(command, "unknown --solver '" + name + "'; use als, sgd, adam or gd");
+    }
+}
