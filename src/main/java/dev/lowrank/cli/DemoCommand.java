@@ -30,26 +30,28 @@ final class DemoCommand {
 
     static int run(Args a, Main.Context ctx) throws UsageException, IOException {
         PrintStream out = ctx.out();
-        try (Parallel parallel = Main.threads(a)) {
+        int threads = Main.threadCount(a);
+        Path movielens = a.has("--movielens") ? a.path("--movielens") : MOVIELENS;
+        try (Parallel parallel = Main.pool(threads)) {
             Kernels kernels = Kernels.defaults().withParallel(parallel);
             out.printf(Locale.ROOT, "lowrank %s demo on %s, %d threads%n%n", Main.VERSION, kernels.providerName(),
                     parallel.parallelism());
 
-            Ratings planted = planted(1500, 1000, 5, 0.05, NOISE, 7);
+            Ratings planted = planted(1000, 800, 5, 0.05, NOISE, 7);
             out.printf(Locale.ROOT, "1. planted rank 5 + noise (sd %.2f): %d ratings, %d users x %d items%n", NOISE,
                     planted.size(), planted.userCount(), planted.itemCount());
             Training.Settings als = new Training.Settings(Solver.ALS, 16, 10, 2f, 2f, Double.NaN, 42);
             train(out, planted, als, kernels, "noise floor " + String.format(Locale.ROOT, "%.2f", NOISE));
 
             out.println();
-            if (Files.isRegularFile(MOVIELENS)) {
-                Ratings ml = RatingsReader.of(RatingsFormat.MOVIELENS_CSV).read(MOVIELENS);
-                out.printf(Locale.ROOT, "2. MovieLens (%s): %d ratings, %d users x %d items%n", MOVIELENS, ml.size(),
+            if (Files.isRegularFile(movielens)) {
+                Ratings ml = RatingsReader.of(RatingsFormat.MOVIELENS_CSV).read(movielens);
+                out.printf(Locale.ROOT, "2. MovieLens (%s): %d ratings, %d users x %d items%n", movielens, ml.size(),
                         ml.userCount(), ml.itemCount());
                 train(out, ml, Training.Settings.defaults(Solver.ALS, 42), kernels,
                         "biases only 0.8915, Spark ALS 0.892 in DESIGN.md");
             } else {
-                out.println("2. MovieLens: skipped, " + MOVIELENS + " is absent (the data is not part of the repository)");
+                out.println("2. MovieLens: skipped, " + movielens + " is absent (the data is not part of the repository)");
             }
 
             out.println();

@@ -21,7 +21,7 @@ final class KernelBench {
     /** The problem and how long to time each kernel on each backend. */
     record Settings(int users, int items, int rank, double density, long seed, double secondsPerKernel) {
         static final Settings FULL = new Settings(4000, 3000, 64, 0.02, 42, 0.6);
-        static final Settings SHORT = new Settings(2000, 1500, 64, 0.02, 42, 0.15);
+        static final Settings SHORT = new Settings(1500, 1000, 64, 0.03, 42, 0.1);
     }
 
     private KernelBench() {

@@ -146,16 +146,20 @@ public final class Main {
             throw new UsageException("bench", "--users x --items is " + (long) s.users() * s.items()
                     + "; at most 100000000 (the dense score matrix must fit in memory)");
         }
-        try (Parallel parallel = threads(a)) {
+        try (Parallel parallel = pool(threadCount(a))) {
             KernelBench.run(s, parallel, ctx.out());
         }
         return 0;
     }
 
-    /** {@code --threads T} as an owned pool, else a worker per processor. */
-    static Parallel threads(Args a) throws UsageException {
-        int t = a.integer("--threads", 0, 1);
-        return t == 0 ? Parallel.defaults() : Parallel.threads(t);
+    /** {@code --threads T}, or 0 for a worker per processor; read with the other flags, before any work. */
+    static int threadCount(Args a) throws UsageException {
+        return a.integer("--threads", 0, 1);
+    }
+
+    /** An owned pool of {@code threads} workers, or the default pool for 0. */
+    static Parallel pool(int threads) {
+        return threads == 0 ? Parallel.defaults() : Parallel.threads(threads);
     }
 
     /** The flags one command accepts. */
@@ -180,9 +184,9 @@ public final class Main {
                   --solver S            als (default) | sgd | adam | gd
                   --rank K              factors per user and item (als/sgd/adam 64, gd 16)
                   --epochs N            iterations (als 10, sgd 40, adam 100, gd 200)
-                  --lambda L            L2 weight on the factors (als 10, sgd 0.1, adam/gd 5)
+                  --lambda L            L2 weight on the factors (als 10, sgd 0.1, adam/gd 15)
                   --lambda-bias B       L2 weight on the biases (als 5, sgd 0.1, adam/gd 5)
-                  --learning-rate R     sgd 0.01, adam 0.01, gd 0.001 (not for als)
+                  --learning-rate R     sgd 0.01, adam 0.02, gd 0.00001 (not for als)
                   --test-fraction X     share of ratings held out for testing, in (0,1) (default 0.1)
                   --seed S              seed of the split and the initial factors (default 42)
                   --threads T           worker threads (default: one per processor)
@@ -230,12 +234,13 @@ public final class Main {
                   best of S seconds (default 0.6) per kernel and backend.
                 """));
         COMMANDS.put("demo", new Spec(
-                Set.of("--threads"),
+                Set.of("--threads", "--movielens"),
                 Set.of("--verbose"),
                 """
-                lowrank demo [--threads T]
-                  Trains ALS on a seeded planted-rank data set and on ../shared/data/movielens-small/ratings.csv
-                  (when present), then prints a short kernel table. Under a minute on 2 cores.
+                lowrank demo [--threads T] [--movielens FILE]
+                  Trains ALS on a seeded planted-rank data set and on MovieLens ratings.csv (default
+                  ../shared/data/movielens-small/ratings.csv; skipped when absent), then prints a short
+                  kernel table. Under a minute on 2 cores.
                 """));
     }
 

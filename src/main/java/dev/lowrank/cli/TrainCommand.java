@@ -36,6 +36,7 @@ final class TrainCommand {
         double fraction = a.fraction("--test-fraction", DEFAULT_TEST_FRACTION);
         Path modelOut = a.has("--model-out") ? a.path("--model-out") : null;
         boolean json = a.flag("--json");
+        int threads = Main.threadCount(a);
         PrintStream out = ctx.out();
 
         Ratings ratings = RatingsReader.of(format).read(input);
@@ -50,7 +51,7 @@ final class TrainCommand {
             out.printf(Locale.ROOT, "%s: %d ratings, %d users x %d items; %d train, %d test%n", input, ratings.size(),
                     ratings.userCount(), ratings.itemCount(), split.train().size(), split.test().size());
         }
-        try (Parallel parallel = Main.threads(a)) {
+        try (Parallel parallel = Main.pool(threads)) {
             Kernels kernels = Kernels.defaults().withParallel(parallel);
             Progress.Mode mode = json ? Progress.Mode.QUIET : ctx.progress();
             try (Training.Result r = Training.fit(split, settings, kernels, m -> new Progress(out, mode, m, split.test()))) {
