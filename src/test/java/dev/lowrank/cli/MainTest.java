@@ -342,6 +342,126 @@ class MainTest {
         assertTrue(guessed.err().startsWith("lowrank: " + file + ":2: "), guessed.err());
     }
 
+    // ------------------------------------------------------------------ model file round trip
+
+    @Test
+    void trainSaveRecommendSimilarEval() throws Exception {
+        Path file = ratings();
+        Path model = dir.resolve("model.lrm");
+        Run train = run("train", "--input", file.toString(), "--rank", "4", "--epochs", "4", "--model-out", model.toString(),
+                "--json");
+        assertEquals(0, train.code(), train.describe());
+        Map<String, Object> trained = JsonShape.object(train.out());
+        assertEquals(model.toString(), trained.get("model"));
+        assertTrue(Files.size(model) > 0);
+
+        // eval with the same split reproduces train's test RMSE exactly: same held-out ratings, same floats.
+        Run eval = run("eval", "--model", model.toString(), "--input", file.toString(), "--json", "-k", "5");
+        assertEquals(0, eval.code(), eval.describe());
+        Map<String, Object> e = JsonShape.object(eval.out());
+        assertEquals(trained.get("testRmse"), e.get("rmse"));
+        assertEquals(trained.get("testRatings"), e.get("scoredRatings"));
+        assertEquals(5.0, e.get("k"));
+        for (String metric : List.of("mae", "precision", "recall", "ndcg", "map")) {
+            double x = (Double) e.get(metric);
+            assertTrue(x >= 0 && x <= (metric.equals("mae") ? 5 : 1), metric + " = " + x);
+        }
+        assertTrue((Double) e.get("usersEvaluated") > 0, eval.out());
+        Run evalText = run("eval", "--model", model.toString(), "--input", file.toString(), "-k", "5");
+        assertEquals(0, evalText.code(), evalText.describe());
+        assertTrue(evalText.out().contains(String.format(java.util.Locale.ROOT, "RMSE %.4f", (Double) e.get("rmse"))), evalText.out());
+        assertTrue(evalText.out().contains("@5 over "), evalText.out());
+
+        // recommend: all 40 items asked for; the user's training items are left out unless --include-seen.
+        Map<String, Object> rec = JsonShape.object(run("recommend", "--model", model.toString(), "--user", "7", "-n", "40",
+                "--json").out());
+        Map<String, Object> all = JsonShape.object(run("recommend", "--model", model.toString(), "--user", "7", "-n", "40",
+                "--include-seen", "--json").out());
+        double seen = (Double) rec.get("seenItems");
+        assertTrue(seen > 0, rec.toString());
+        List<?> recItems = (List<?>) rec.get("items");
+        List<?> allItems = (List<?>) all.get("items");
+        assertEquals(40 - (int) seen, recItems.size());
+        assertEquals(40, allItems.size());
+        assertTrue(allItems.containsAll(recItems), "excluding seen items only removes entries");
+        assertDescending(recItems, "score");
+        Run recText = run("recommend", "--model", model.toString(), "--user", "7", "-n", "3");
+        assertEquals(0, recText.code(), recText.describe());
+        List<String> rows = recText.out().lines().toList();
+        assertEquals(5, rows.size(), recText.out());
+        assertTrue(rows.get(2).matches("\\s+1  m\\d+\\s+-?\\d+\\.\\d{4}"), rows.get(2));
+        assertTrue(rows.get(2).contains(" " + ((Map<?, ?>) recItems.get(0)).get("item") + " "), "best item first: " + rows);
+
+        Run similar = run("similar", "--model", model.toString(), "--item", "m3", "-n", "5", "--json");
+        assertEquals(0, similar.code(), similar.describe());
+        List<?> sims = (List<?>) JsonShape.object(similar.out()).get("items");
+        assertEquals(5, sims.size());
+        assertDescending(sims, "similarity");
+        for (Object o : sims) {
+            Map<?, ?> m = (Map<?, ?>) o;
+            assertFalse(m.get("item").equals("m3"), "an item is not similar to itself");
+            assertTrue(Math.abs((Double) m.get("similarity")) <= 1 + 1e-6, m.toString());
+        }
+        assertEquals(0, run("similar", "--model", model.toString(), "--item", "m3").code());
+    }
+
+    private static void assertDescending(List<?> entries, String key) {
+        for (int t = 1; t < entries.size(); t++) {
+            double before = (Double) ((Map<?, ?>) entries.get(t - 1)).get(key);
+            double after = (Double) ((Map<?, ?>) entries.get(t)).get(key);
+            assertTrue(before >= after, "entry " + t + " of " + entries);
+        }
+    }
+
+    @Test
+    void unknownIdsAndBadModelFilesAreExitOne() throws Exception {
+        Path model = dir.resolve("model.lrm");
+        assertEquals(0, run("train", "--input", ratings().toString(), "--rank", "2", "--epochs", "1", "--model-out",
+                model.toString(), "--json").code());
+        Run user = run("recommend", "--model", model.toString(), "--user", "nobody");
+        assertEquals(1, user.code(), user.describe());
+        assertTrue(user.err().startsWith("lowrank: unknown user 'nobody': " + model + " has 60 users (e.g. '1', '2', '3')"),
+                user.err());
+        // Ids are text: "m3" is an item, not a user, and "3" is a user, not an item.
+        assertEquals(1, run("recommend", "--model", model.toString(), "--user", "m3").code());
+        Run item = run("similar", "--model", model.toString(), "--item", "3");
+        assertEquals(1, item.code(), item.describe());
+        assertTrue(item.err().startsWith("lowrank: unknown item '3': "), item.err());
+
+        Path junk = dir.resolve("junk.lrm");
+        Files.writeString(junk, "not a model");
+        Run bad = run("recommend", "--model", junk.toString(), "--user", "1");
+        assertEquals(1, bad.code(), bad.describe());
+        assertTrue(bad.err().startsWith("lowrank: " + junk), bad.err());
+        assertFalse(bad.err().contains("\tat "), bad.err());
+        Run missing = run("similar", "--model", dir.resolve("none.lrm").toString(), "--item", "m1");
+        assertEquals(1, missing.code(), missing.describe());
+        assertTrue(missing.err().contains("none.lrm"), missing.err());
+    }
+
+    @Test
+    void evalOnAnotherFileGoesThroughTheIds() throws Exception {
+        Path file = ratings();
+        Path model = dir.resolve("model.lrm");
+        assertEquals(0, run("train", "--input", file.toString(), "--rank", "3", "--epochs", "2", "--model-out",
+                model.toString(), "--json").code());
+        // The same ratings in reverse line order: other first appearances, so other dense indices.
+        List<String> lines = new java.util.ArrayList<>(Files.readAllLines(file));
+        String header = lines.remove(0);
+        java.util.Collections.reverse(lines);
+        lines.add(0, header);
+        lines.add("999,m0,4.0,5");
+        Path reversed = dir.resolve("reversed.csv");
+        Files.write(reversed, lines);
+        Map<String, Object> direct = JsonShape.object(run("eval", "--model", model.toString(), "--input", reversed.toString(),
+                "--json").out());
+        // Every held-out rating with known ids is scored; a rating of the unknown user 999 would be skipped.
+        double test = (Double) direct.get("testRatings");
+        double scored = (Double) direct.get("scoredRatings");
+        assertTrue(scored == test || scored == test - 1, direct.toString());
+        assertTrue((Double) direct.get("rmse") < 1.5, direct.toString());
+    }
+
     // ------------------------------------------------------------------ bench, demo
 
     @Test
