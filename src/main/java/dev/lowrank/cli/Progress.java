@@ -24,6 +24,7 @@ final class Progress implements EpochListener {
     private final Ratings test;
     private final List<Double> testRmse = new ArrayList<>();
     private int lastWidth;
+    private double firstEpochSeconds;
 
     Progress(PrintStream out, Mode mode, FactorModel model, Ratings test) {
         this.out = out;
@@ -40,7 +41,12 @@ final class Progress implements EpochListener {
         if (mode == Mode.QUIET) {
             return;
         }
-        double perEpoch = r.totalSeconds() / r.epoch();
+        // The first epoch carries the JIT's warm-up (seconds under load, against tenths after it): the
+        // estimate leaves it out as soon as there is a later epoch to go by.
+        if (r.epoch() == 1) {
+            firstEpochSeconds = r.epochSeconds();
+        }
+        double perEpoch = r.epoch() == 1 ? r.epochSeconds() : (r.totalSeconds() - firstEpochSeconds) / (r.epoch() - 1);
         String line = String.format(Locale.ROOT, "epoch %d/%d  loss %.6g  test RMSE %s  %.3f s/epoch  ETA %s",
                 r.epoch(), r.maxEpochs(), r.loss(), Double.isNaN(rmse) ? "-" : String.format(Locale.ROOT, "%.4f", rmse),
                 perEpoch, duration(perEpoch * (r.maxEpochs() - r.epoch())));

@@ -113,7 +113,17 @@ final class TrainCommand {
                 .put("model", modelOut == null ? null : modelOut.toString());
     }
 
+    /** A setting as a person would type it: 10, 0.1, 1e-05 (six significant digits, no trailing zeros). */
     static String num(double x) {
-        return x == Math.rint(x) && Math.abs(x) < 1e9 ? Long.toString((long) x) : String.format(Locale.ROOT, "%.4g", x);
+        if (x == Math.rint(x) && Math.abs(x) < 1e9) {
+            return Long.toString((long) x);
+        }
+        String t = String.format(Locale.ROOT, "%.6g", x);
+        int exp = t.indexOf('e');
+        String mantissa = exp < 0 ? t : t.substring(0, exp);
+        if (mantissa.contains(".")) {
+            mantissa = mantissa.replaceAll("0+$", "").replaceAll("\\.$", "");
+        }
+        return exp < 0 ? mantissa : mantissa + t.substring(exp);
     }
 }
