@@ -46,10 +46,12 @@ class ModelFileMovieLensTest {
                 assertEquals(ratings.users().ids(), loaded.users().ids());
                 assertEquals(ratings.items().ids(), loaded.items().ids());
                 assertEquals(a.nnz(), loaded.seen().nnz());
-                TopK[] expected = Recommender.of(model, a).recommendAll(10, true);
+                Recommender original = Recommender.of(model, a);
                 Recommender rec = Recommender.of(loaded.model(), loaded.seen());
                 TopK[] actual = rec.recommendAll(10, true);
-                assertArrayEquals(expected, actual);
+                for (int i = 0; i < a.rows(); i += 16) {
+                    assertEquals(original.recommend(i, 10, true), actual[i], "user " + i);
+                }
                 int user = loaded.users().index("1");
                 for (int j : actual[user].indices()) {
                     assertEquals(0f, a.get(user, j), "recommended item " + j + " was seen by user 1");
