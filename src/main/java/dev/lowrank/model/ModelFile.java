@@ -363,6 +363,7 @@ public final class ModelFile {
     private static final class Writer {
         private final WritableByteChannel out;
         private final ByteBuffer buf = ByteBuffer.allocateDirect(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+        private final MemorySegment bufSegment = MemorySegment.ofBuffer(buf);
         private final CRC32C crc = new CRC32C();
         long position;
 
@@ -420,9 +421,18 @@ public final class ModelFile {
                 return;
             }
             MemorySegment s = m.segment();
+            long rowBytes = (long) m.cols() * Float.BYTES;
             for (int i = 0; i < m.rows(); i++) {
-                for (int j = 0; j < m.cols(); j++) {
-                    putFloat(s.get(ValueLayout.JAVA_FLOAT, m.offset(i, j)));
+                if (rowBytes <= buf.capacity()) {
+                    // One bulk copy per row; the element layouts convert to little-endian if need be.
+                    room((int) rowBytes);
+                    MemorySegment.copy(s, ValueLayout.JAVA_FLOAT, m.offset(i, 0), bufSegment, FLOAT, buf.position(), m.cols());
+                    buf.position(buf.position() + (int) rowBytes);
+                    position += rowBytes;
+                } else {
+                    for (int j = 0; j < m.cols(); j++) {
+                        putFloat(s.get(ValueLayout.JAVA_FLOAT, m.offset(i, j)));
+                    }
                 }
                 for (int j = m.cols(); j < stride; j++) {
                     putFloat(0f);

@@ -218,6 +218,13 @@ public final class Recommender {
         int rank = model.rank();
         int offset = model.hasBiases() ? 1 : 0;
         int dim = rank + offset;
+        // Σ ṽ_j ṽ_jᵀ has rank at most count, and each zero weight leaves one direction to it alone:
+        // fewer ratings than zero-weighted unknowns is singular whatever the items (float Cholesky
+        // need not notice, as rounding can leave tiny positive pivots).
+        int unpenalised = (factorLambda == 0f ? rank : 0) + (offset == 1 && biasLambda == 0f ? 1 : 0);
+        if (count < unpenalised) {
+            throw singular(count, rank);
+        }
         float mu = model.globalBias();
         DenseMatrix v = model.itemFactors();
         MemorySegment vs = v.segment();

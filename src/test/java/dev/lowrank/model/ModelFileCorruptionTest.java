@@ -212,6 +212,11 @@ class ModelFileCorruptionTest {
             h.putInt(ModelFile.OFF_RANK, max);
             h.putInt(ModelFile.OFF_STRIDE, max);
         }), "rank = 2^31-1", "corrupt");
+        rejects(forged(h -> {
+            h.putInt(ModelFile.OFF_USERS, max);
+            h.putInt(ModelFile.OFF_RANK, max - 15);
+            h.putInt(ModelFile.OFF_STRIDE, max - 15);
+        }), "users = 2^31-1, rank = 2^31-16", "U would need more than 2^63 bytes");
         rejects(forged(h -> h.putInt(ModelFile.OFF_RANK, 0)), "rank 0", "rank 0");
         rejects(forged(h -> h.putInt(ModelFile.OFF_STRIDE, 2)), "stride 2", "row stride 2");
         rejects(forged(h -> h.putLong(ModelFile.OFF_SEEN_NNZ, Long.MAX_VALUE)), "nnz = 2^63-1", "2^63");
