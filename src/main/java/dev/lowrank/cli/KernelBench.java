@@ -7,58 +7,54 @@ import dev.lowrank.matrix.CsrMatrix;
 import dev.lowrank.matrix.DenseMatrix;
 import dev.lowrank.matrix.DuplicatePolicy;
 import dev.lowrank.parallel.Parallel;
+import java.io.PrintStream;
 import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
- * The embedded default job: builds a seeded planted-rank ratings matrix and prints the throughput of
- * the GEMM, SpMM and SDDMM kernels on both backends, after checking that the backends agree.
- *
- * <p>Arguments (all optional): {@code users items rank density seed}, default
- * {@code 4000 3000 64 0.02 42}.
+ * The kernel throughput table of {@code lowrank bench} (and, shorter, of {@code lowrank demo}): builds a
+ * seeded planted-rank ratings matrix and prints the GFLOP/s of GEMM, SpMM and SDDMM on both backends,
+ * after checking that the backends agree.
  */
-public final class Demo {
+final class KernelBench {
 
-    private static final double SECONDS_PER_KERNEL = 0.6;
-
-    private Demo() {
+    /** The problem and how long to time each kernel on each backend. */
+    record Settings(int users, int items, int rank, double density, long seed, double secondsPerKernel) {
+        static final Settings FULL = new Settings(4000, 3000, 64, 0.02, 42, 0.6);
+        static final Settings SHORT = new Settings(1500, 1000, 64, 0.03, 42, 0.1);
     }
 
-    public static void main(String[] args) {
-        int users = args.length > 0 ? Integer.parseInt(args[0]) : 4000;
-        int items = args.length > 1 ? Integer.parseInt(args[1]) : 3000;
-        int rank = args.length > 2 ? Integer.parseInt(args[2]) : 64;
-        double density = args.length > 3 ? Double.parseDouble(args[3]) : 0.02;
-        long seed = args.length > 4 ? Long.parseLong(args[4]) : 42;
-        if (users < 1 || items < 1 || rank < 1 || !(density > 0 && density <= 1)) {
-            System.err.println("usage: Demo [users>0 items>0 rank>0 density in (0,1] seed]");
-            System.exit(2);
-        }
+    private KernelBench() {
+    }
 
-        System.out.printf(Locale.ROOT, "lowrank demo: %d users x %d items, planted rank 8, factors of rank %d,"
-                + " density %.3f, seed %d%n", users, items, rank, density, seed);
-        System.out.printf(Locale.ROOT, "JVM %s, %d cores; default backend %s%s%n", Runtime.version(),
-                Runtime.getRuntime().availableProcessors(), Kernels.defaultBackend(),
-                Kernels.panamaAvailable() ? " (" + Kernels.of(Backend.PANAMA, Parallel.sequential()).providerName() + ")" : "");
+    static void run(Settings s, Parallel parallel, PrintStream out) {
+        out.printf(Locale.ROOT, "kernels: %d users x %d items, planted rank 8, factors of rank %d, density %.3f, seed %d%n",
+                s.users(), s.items(), s.rank(), s.density(), s.seed());
+        out.printf(Locale.ROOT, "JVM %s, %d cores, %d threads; default backend %s%s%n", Runtime.version(),
+                Runtime.getRuntime().availableProcessors(), parallel.parallelism(), Kernels.defaultBackend(),
+                Kernels.panamaAvailable() ? " (" + Kernels.of(Backend.PANAMA, parallel).providerName() + ")" : "");
 
-        SplittableRandom random = new SplittableRandom(seed);
-        try (CsrMatrix ratings = plantedRatings(users, items, 8, density, random);
+        SplittableRandom random = new SplittableRandom(s.seed());
+        int users = s.users();
+        int items = s.items();
+        int rank = s.rank();
+        try (CsrMatrix ratings = plantedRatings(users, items, 8, s.density(), random);
              DenseMatrix u = randomFactors(users, rank, random);
              DenseMatrix v = randomFactors(items, rank, random);
              DenseMatrix scores = DenseMatrix.zeros(users, items);
              DenseMatrix spmmOut = DenseMatrix.zeros(users, rank);
              CsrMatrix sampled = ratings.copyStructure()) {
-            System.out.printf(Locale.ROOT, "ratings: %d stored entries%n%n", ratings.nnz());
-            checkBackendsAgree(ratings, u, v);
+            out.printf(Locale.ROOT, "ratings: %d stored entries%n", ratings.nnz());
+            checkBackendsAgree(ratings, u, v, parallel, out);
 
             double gemmFlops = 2.0 * users * items * rank;
             double sparseFlops = 2.0 * ratings.nnz() * rank;
-            System.out.printf(Locale.ROOT, "%-34s %12s %12s %8s%n", "kernel (all cores)", "scalar", "panama", "ratio");
-            report("GEMM  U·Vᵀ " + users + "x" + items + "x" + rank, gemmFlops,
+            out.printf(Locale.ROOT, "%-34s %12s %12s %8s%n", "kernel", "scalar", "panama", "ratio");
+            report(out, s, parallel, "GEMM  U·Vᵀ " + users + "x" + items + "x" + rank, gemmFlops,
                     k -> k.gemm(1f, Op.IDENTITY, u, Op.TRANSPOSE, v, 0f, scores));
-            report("SpMM  A·V  nnz " + ratings.nnz() + ", k " + rank, sparseFlops,
+            report(out, s, parallel, "SpMM  A·V  nnz " + ratings.nnz() + ", k " + rank, sparseFlops,
                     k -> k.spmm(1f, Op.IDENTITY, ratings, v, 0f, spmmOut));
-            report("SDDMM (u_i·v_j on A's pattern)", sparseFlops,
+            report(out, s, parallel, "SDDMM (u_i·v_j on A's pattern)", sparseFlops,
                     k -> k.sddmm(ratings, u, v, sampled));
         }
     }
@@ -107,18 +103,20 @@ public final class Demo {
     }
 
     /** Runs SDDMM on both backends and prints the largest difference, so the figures below are of correct code. */
-    private static void checkBackendsAgree(CsrMatrix ratings, DenseMatrix u, DenseMatrix v) {
+    private static void checkBackendsAgree(CsrMatrix ratings, DenseMatrix u, DenseMatrix v, Parallel parallel,
+                                           PrintStream out) {
         if (!Kernels.panamaAvailable()) {
+            out.println("Panama backend unavailable (add --add-modules jdk.incubator.vector): scalar figures only");
             return;
         }
         try (CsrMatrix a = ratings.copyStructure(); CsrMatrix b = ratings.copyStructure()) {
-            Kernels.of(Backend.SCALAR, Parallel.defaults()).sddmm(ratings, u, v, a);
-            Kernels.of(Backend.PANAMA, Parallel.defaults()).sddmm(ratings, u, v, b);
+            Kernels.of(Backend.SCALAR, parallel).sddmm(ratings, u, v, a);
+            Kernels.of(Backend.PANAMA, parallel).sddmm(ratings, u, v, b);
             double worst = 0;
             for (long p = 0; p < a.nnz(); p++) {
                 worst = Math.max(worst, Math.abs(a.value(p) - b.value(p)));
             }
-            System.out.printf(Locale.ROOT, "backends agree on SDDMM: largest difference %.2e%n%n", worst);
+            out.printf(Locale.ROOT, "backends agree on SDDMM: largest difference %.2e%n", worst);
         }
     }
 
@@ -126,24 +124,24 @@ public final class Demo {
         void run(Kernels kernels);
     }
 
-    private static void report(String label, double flops, Work work) {
-        double scalar = gflops(Kernels.of(Backend.SCALAR, Parallel.defaults()), flops, work);
+    private static void report(PrintStream out, Settings s, Parallel parallel, String label, double flops, Work work) {
+        double scalar = gflops(Kernels.of(Backend.SCALAR, parallel), flops, work, s.secondsPerKernel());
         if (Kernels.panamaAvailable()) {
-            double panama = gflops(Kernels.of(Backend.PANAMA, Parallel.defaults()), flops, work);
-            System.out.printf(Locale.ROOT, "%-34s %7.2f GF/s %7.2f GF/s %7.1fx%n", label, scalar, panama, panama / scalar);
+            double panama = gflops(Kernels.of(Backend.PANAMA, parallel), flops, work, s.secondsPerKernel());
+            out.printf(Locale.ROOT, "%-34s %7.2f GF/s %7.2f GF/s %7.1fx%n", label, scalar, panama, panama / scalar);
         } else {
-            System.out.printf(Locale.ROOT, "%-34s %7.2f GF/s %12s%n", label, scalar, "n/a");
+            out.printf(Locale.ROOT, "%-34s %7.2f GF/s %12s%n", label, scalar, "n/a");
         }
     }
 
-    /** Best GFLOP/s over repetitions filling about {@link #SECONDS_PER_KERNEL}, after warm-up runs for the JIT. */
-    private static double gflops(Kernels kernels, double flops, Work work) {
-        long deadline = System.nanoTime() + (long) (SECONDS_PER_KERNEL * 1e9);
+    /** Best GFLOP/s over repetitions filling about {@code seconds}, after up to 3 warm-up runs for the JIT. */
+    private static double gflops(Kernels kernels, double flops, Work work, double seconds) {
+        long deadline = System.nanoTime() + (long) (seconds * 1e9);
         for (int warm = 0; warm < 3 && System.nanoTime() < deadline; warm++) {
             work.run(kernels);
         }
         long best = Long.MAX_VALUE;
-        deadline = System.nanoTime() + (long) (SECONDS_PER_KERNEL * 1e9);
+        deadline = System.nanoTime() + (long) (seconds * 1e9);
         do {
             long start = System.nanoTime();
             work.run(kernels);
