@@ -34,19 +34,38 @@ public final class FactorModel implements AutoCloseable {
     private final Kernels kernels;
 
     private FactorModel(DenseMatrix u, DenseMatrix v, boolean biases, Kernels kernels) {
+        this(u, v, biases ? DenseMatrix.zeros(1, 1) : null, biases ? DenseMatrix.zeros(1, u.rows()) : null,
+                biases ? DenseMatrix.zeros(1, v.rows()) : null, kernels);
+    }
+
+    private FactorModel(DenseMatrix u, DenseMatrix v, DenseMatrix globalBias, DenseMatrix userBias,
+                        DenseMatrix itemBias, Kernels kernels) {
         this.u = u;
         this.v = v;
         this.kernels = kernels;
+        this.globalBias = globalBias;
+        this.userBias = userBias;
+        this.itemBias = itemBias;
         List<DenseMatrix> ps = new ArrayList<>(List.of(u, v));
-        if (biases) {
-            globalBias = DenseMatrix.zeros(1, 1);
-            userBias = DenseMatrix.zeros(1, u.rows());
-            itemBias = DenseMatrix.zeros(1, v.rows());
+        if (globalBias != null) {
             ps.addAll(List.of(globalBias, userBias, itemBias));
-        } else {
-            globalBias = userBias = itemBias = null;
         }
         this.parameters = Collections.unmodifiableList(ps);
+    }
+
+    /**
+     * A model that takes the given matrices as its parameters without copying: it closes them on
+     * {@link #close()}. For {@link ModelFile#load}, whose matrices wrap a mapped file (closing a wrapped
+     * matrix only marks it closed; the mapping is freed by {@link SavedModel#close()}). The biases are
+     * all null or all given (1×1, 1×users, 1×items); shapes are asserted, the caller has checked them.
+     */
+    static FactorModel adopt(DenseMatrix u, DenseMatrix v, DenseMatrix globalBias, DenseMatrix userBias,
+                             DenseMatrix itemBias, Kernels kernels) {
+        assert u.cols() == v.cols() && u.cols() > 0 : u.shape() + " vs " + v.shape();
+        assert (globalBias == null) == (userBias == null) && (userBias == null) == (itemBias == null);
+        assert globalBias == null || (globalBias.rows() == 1 && globalBias.cols() == 1
+                && userBias.rows() == 1 && userBias.cols() == u.rows() && itemBias.rows() == 1 && itemBias.cols() == v.rows());
+        return new FactorModel(u, v, globalBias, userBias, itemBias, Objects.requireNonNull(kernels, "kernels"));
     }
 
     /**
