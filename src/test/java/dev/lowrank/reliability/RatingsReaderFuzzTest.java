@@ -32,25 +32,26 @@ class RatingsReaderFuzzTest {
 
     @FuzzTest(maxDuration = "10s")
     void movieLensCsv(FuzzedDataProvider data) {
-        read(RatingsFormat.MOVIELENS_CSV, data);
+        read("movieLensCsv", RatingsFormat.MOVIELENS_CSV, data);
     }
 
     @FuzzTest(maxDuration = "10s")
     void movieLensDat(FuzzedDataProvider data) {
-        read(RatingsFormat.MOVIELENS_DAT, data);
+        read("movieLensDat", RatingsFormat.MOVIELENS_DAT, data);
     }
 
     @FuzzTest(maxDuration = "10s")
     void movieLensUdata(FuzzedDataProvider data) {
-        read(RatingsFormat.MOVIELENS_UDATA, data);
+        read("movieLensUdata", RatingsFormat.MOVIELENS_UDATA, data);
     }
 
     @FuzzTest(maxDuration = "10s")
     void matrixMarket(FuzzedDataProvider data) {
-        read(RatingsFormat.MATRIX_MARKET, data);
+        read("matrixMarket", RatingsFormat.MATRIX_MARKET, data);
     }
 
-    static void read(RatingsFormat format, FuzzedDataProvider data) {
+    static void read(String target, RatingsFormat format, FuzzedDataProvider data) {
+        FuzzStats.count("RatingsReaderFuzzTest." + target);
         boolean skip = data.consumeBoolean();
         DuplicatePolicy policy = data.pickValue(DuplicatePolicy.values());
         byte[] bytes = data.consumeRemainingAsBytes();
