@@ -3,6 +3,7 @@ package dev.lowrank.io;
 import dev.lowrank.matrix.DuplicatePolicy;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,6 +24,9 @@ import java.util.Objects;
  * }</pre>
  */
 public final class RatingsReader {
+    /** Heap an {@link IdMap} entry costs: the id string, its hash-map node and boxed index, a list slot. */
+    private static final long BYTES_PER_ID = 128;
+
     private final RatingsFormat format;
     private final boolean skipBadLines;
     private final DuplicatePolicy duplicates;
@@ -153,6 +157,15 @@ public final class RatingsReader {
                 throw new RatingsParseException(name, lineNumber, "a " + symmetry + " matrix must be square, not "
                         + rows + "x" + cols);
             }
+            // Every declared row and column gets an id up front (~100 heap bytes each), so a 30-byte file
+            // declaring 2^31 rows would otherwise run the JVM out of heap, or for minutes, before any entry.
+            long idBytes = ((long) rows + cols) * BYTES_PER_ID;
+            if (idBytes > Runtime.getRuntime().maxMemory()) {
+                throw new RatingsParseException(name, lineNumber, "the size line declares a " + rows + "x" + cols
+                        + " matrix, whose row and column ids alone need about " + (idBytes >> 20)
+                        + " MiB, more than this JVM's heap (" + (Runtime.getRuntime().maxMemory() >> 20)
+                        + " MiB); check the size line or raise -Xmx");
+            }
             for (int i = 1; i <= rows; i++) {
                 builder.addUser(Integer.toString(i));
             }
@@ -214,7 +227,14 @@ public final class RatingsReader {
         }
 
         private String nextLine(BufferedReader in) throws IOException {
-            String line = in.readLine();
+            String line;
+            try {
+                line = in.readLine();
+            } catch (CharacterCodingException e) {
+                // Without this the user gets "MalformedInputException: Input length = 1" and no line.
+                throw new RatingsParseException(name, lineNumber + 1, "the bytes are not valid UTF-8 (" + e
+                        + "); re-encode the file as UTF-8");
+            }
             if (line != null) {
                 lineNumber++;
                 if (lineNumber == 1 && !line.isEmpty() && line.charAt(0) == '\uFEFF') {

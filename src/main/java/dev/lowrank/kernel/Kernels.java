@@ -120,8 +120,8 @@ public final class Kernels {
     public float dot(DenseMatrix x, int xRow, DenseMatrix y, int yRow) {
         requireOpen(x, "X");
         requireOpen(y, "Y");
-        Objects.checkIndex(xRow, x.rows());
-        Objects.checkIndex(yRow, y.rows());
+        checkRow(xRow, x, "X");
+        checkRow(yRow, y, "Y");
         if (x.cols() != y.cols()) {
             throw new IllegalArgumentException("X is " + x.shape() + " but Y is " + y.shape() + ": rows differ in length");
         }
@@ -483,7 +483,7 @@ public final class Kernels {
     public TopK topK(DenseMatrix query, int queryRow, DenseMatrix items, int k) {
         requireOpen(query, "query");
         requireOpen(items, "items");
-        Objects.checkIndex(queryRow, query.rows());
+        checkRow(queryRow, query, "query");
         if (query.cols() != items.cols()) {
             throw new IllegalArgumentException("query is " + query.shape() + " but items is " + items.shape()
                     + ": rows differ in length");
@@ -558,8 +558,8 @@ public final class Kernels {
     public void sgdUpdate(DenseMatrix u, int i, DenseMatrix v, int j, float step, float shrink) {
         requireOpen(u, "U");
         requireOpen(v, "V");
-        Objects.checkIndex(i, u.rows());
-        Objects.checkIndex(j, v.rows());
+        checkRow(i, u, "U");
+        checkRow(j, v, "V");
         if (u.cols() != v.cols()) {
             throw new IllegalArgumentException("U is " + u.shape() + " but V is " + v.shape() + ": ranks differ");
         }
@@ -649,6 +649,18 @@ public final class Kernels {
         if (out.byteSize() > 0 && in.byteSize() > 0 && out.asOverlappingSlice(in).isPresent()) {
             throw new IllegalArgumentException(outName + " shares memory with " + inName
                     + "; the output must not overlap an input");
+        }
+    }
+
+    /**
+     * A row index outside the matrix is an {@link IndexOutOfBoundsException}, as for
+     * {@link DenseMatrix#get} and every Java collection; unlike {@code Objects.checkIndex} the message
+     * names the operand and its shape. Allocates nothing unless it throws (sgdUpdate calls it per rating).
+     */
+    private static void checkRow(int row, DenseMatrix m, String name) {
+        if (row < 0 || row >= m.rows()) {
+            throw new IndexOutOfBoundsException("row " + row + " of " + name + " (" + m.shape()
+                    + ") is out of bounds for length " + m.rows());
         }
     }
 

@@ -14,6 +14,8 @@ final class EpochRecorder {
     private StopReason reason = StopReason.MAX_EPOCHS;
 
     EpochRecorder(StopRules rules) {
+        // An interrupt before the fit has allocated anything stops it here, with nothing to free.
+        checkInterrupt(0);
         this.rules = rules;
         this.deadline = rules.timeBudget() == null ? Long.MAX_VALUE : System.nanoTime() + rules.timeBudget().toNanos();
         // Grown as needed: maxEpochs may be a huge "until converged" bound.
@@ -53,11 +55,21 @@ final class EpochRecorder {
         if (epoch >= rules.maxEpochs()) {
             return true;
         }
+        // Every trainer calls this after each finished epoch, inside the try that frees its workspaces: the
+        // one place where an interrupt is honoured, between epochs, never halfway through one.
+        checkInterrupt(epoch);
         if (System.nanoTime() >= deadline) {
             reason = StopReason.TIME_BUDGET;
             return true;
         }
         return false;
+    }
+
+    /** Throws {@link TrainingInterruptedException} if this thread is interrupted; the flag stays set. */
+    private static void checkInterrupt(int completedEpochs) {
+        if (Thread.currentThread().isInterrupted()) {
+            throw new TrainingInterruptedException(completedEpochs);
+        }
     }
 
     History history() {

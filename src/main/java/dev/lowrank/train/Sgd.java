@@ -9,6 +9,8 @@ import dev.lowrank.model.FactorModel;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.SplittableRandom;
 
@@ -63,6 +65,8 @@ public final class Sgd {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(data, "data");
         model.requireDataShape(data.users(), data.items());
+        // First, so that an interrupt before the fit leaves the model untouched (μ included).
+        EpochRecorder recorder = stop.start();
         Strata strata = new Strata(data.byUser(), grid, seed);
         strata.shuffle();
         boolean biases = model.hasBiases();
@@ -75,7 +79,22 @@ public final class Sgd {
         MemorySegment b = biases ? model.userBiases().segment() : null;
         MemorySegment c = biases ? model.itemBiases().segment() : null;
         double[] blockLoss = new double[grid];
-        EpochRecorder recorder = stop.start();
+        // The parameters after the last finite epoch, restored if an epoch diverges (made once per fit).
+        List<DenseMatrix> params = model.parameters();
+        List<DenseMatrix> lastFinite = new ArrayList<>(params.size());
+        try {
+            for (DenseMatrix p : params) {
+                lastFinite.add(p.copy());
+            }
+            epochs(recorder, strata, u, v, mu, b, c, blockLoss, params, lastFinite);
+        } finally {
+            lastFinite.forEach(DenseMatrix::close);
+        }
+        return recorder.history();
+    }
+
+    private void epochs(EpochRecorder recorder, Strata strata, DenseMatrix u, DenseMatrix v, float mu, MemorySegment b,
+                        MemorySegment c, double[] blockLoss, List<DenseMatrix> params, List<DenseMatrix> lastFinite) {
         boolean done = false;
         while (!done) {
             int epoch = recorder.nextEpoch();
@@ -118,13 +137,22 @@ public final class Sgd {
                     epochLoss += part;
                 }
             }
-            if (!Double.isFinite(epochLoss)) {
-                throw new ArithmeticException("SGD diverged at epoch " + epoch + ": the squared error is " + epochLoss
-                        + " at learning rate " + rate + "; lower the learning rate");
+            double squares = 0;
+            for (DenseMatrix p : params) {
+                squares += kernels.dot(p, p);
+            }
+            if (!Double.isFinite(epochLoss) || !Double.isFinite(squares)) {
+                for (int t = 0; t < params.size(); t++) {
+                    params.get(t).copyFrom(lastFinite.get(t));
+                }
+                throw new TrainingDivergedException(epoch, epochLoss, "SGD's squared error is " + epochLoss
+                        + (Double.isFinite(squares) ? "" : " and a factor is not finite"), rate);
+            }
+            for (int t = 0; t < params.size(); t++) {
+                lastFinite.get(t).copyFrom(params.get(t));
             }
             done = recorder.record(epochLoss, Double.NaN, rate, (System.nanoTime() - start) * 1e-9);
         }
-        return recorder.history();
     }
 
     /** The ratings dealt into the B × B grid, each block's entries as parallel arrays. */

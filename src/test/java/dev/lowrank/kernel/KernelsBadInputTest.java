@@ -15,6 +15,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
@@ -75,6 +76,7 @@ class KernelsBadInputTest {
     // ------------------------------------------------------------ use after close
 
     @TestFactory
+    @DisplayName("R29 every kernel rejects a closed operand")
     Stream<DynamicTest> everyMethodRejectsAClosedOperand() {
         List<DynamicTest> tests = new ArrayList<>();
         closedCase(tests, "dot(row) X", "X", () -> k.dot(closed(2, 3), 0, dense(2, 3), 0));
@@ -118,6 +120,7 @@ class KernelsBadInputTest {
     // ------------------------------------------------------------ shape mismatches
 
     @Test
+    @DisplayName("R16 dot: row lengths or shapes differ")
     void dotsNameBothShapes() {
         fails(IllegalArgumentException.class, () -> k.dot(dense(2, 3), 0, dense(2, 4), 0), "X is 2x3", "Y is 2x4");
         fails(IllegalArgumentException.class, () -> k.dot(dense(2, 3), dense(3, 3)), "X is 2x3", "Y is 3x3");
@@ -125,19 +128,24 @@ class KernelsBadInputTest {
     }
 
     @Test
+    @DisplayName("R17 dot, topK: row index out of range")
     void rowIndicesAreChecked() {
-        fails(IndexOutOfBoundsException.class, () -> k.dot(dense(2, 3), 2, dense(2, 3), 0), "2", "length 2");
-        fails(IndexOutOfBoundsException.class, () -> k.dot(dense(2, 3), 0, dense(2, 3), -1), "-1");
-        fails(IndexOutOfBoundsException.class, () -> k.topK(dense(2, 3), 2, dense(5, 3), 1), "2", "length 2");
-        fails(IndexOutOfBoundsException.class, () -> k.topK(dense(2, 3), -1, dense(5, 3), 1), "-1");
+        // IndexOutOfBoundsException like DenseMatrix.get and the collections, naming the operand and its shape.
+        fails(IndexOutOfBoundsException.class, () -> k.dot(dense(2, 3), 2, dense(2, 3), 0), "row 2 of X (2x3)", "length 2");
+        fails(IndexOutOfBoundsException.class, () -> k.dot(dense(2, 3), 0, dense(2, 3), -1), "row -1 of Y (2x3)");
+        fails(IndexOutOfBoundsException.class, () -> k.topK(dense(2, 3), 2, dense(5, 3), 1), "row 2 of query (2x3)", "length 2");
+        fails(IndexOutOfBoundsException.class, () -> k.topK(dense(2, 3), -1, dense(5, 3), 1), "row -1 of query");
+        fails(IndexOutOfBoundsException.class, () -> k.sgdUpdate(dense(2, 3), 0, dense(4, 3), 4, 0.1f, 1f), "row 4 of V (4x3)");
     }
 
     @Test
+    @DisplayName("R25 axpy: shapes differ")
     void elementwiseShapesMustMatch() {
         fails(IllegalArgumentException.class, () -> k.axpy(1f, dense(2, 3), dense(3, 2)), "X is 2x3", "Y is 3x2");
     }
 
     @Test
+    @DisplayName("R19 gemm: inner dimensions or C shape differ")
     void gemmNamesTheShapes() {
         fails(IllegalArgumentException.class,
                 () -> k.gemm(1f, Op.IDENTITY, dense(2, 3), Op.IDENTITY, dense(4, 5), 0f, dense(2, 5)),
@@ -151,11 +159,13 @@ class KernelsBadInputTest {
     }
 
     @Test
+    @DisplayName("R21 gram: C is not k x k")
     void gramNamesTheShapes() {
         fails(IllegalArgumentException.class, () -> k.gram(dense(5, 3), dense(3, 4)), "C is 3x4", "3x3", "A is 5x3");
     }
 
     @Test
+    @DisplayName("R22 spmm: shapes differ")
     void spmmNamesTheShapes() {
         fails(IllegalArgumentException.class, () -> k.spmm(1f, Op.IDENTITY, csr(2, 3), dense(4, 5), 0f, dense(2, 5)),
                 "op(A) is 2x3", "B is 4x5", "A is 2x3");
@@ -166,6 +176,7 @@ class KernelsBadInputTest {
     }
 
     @Test
+    @DisplayName("R23 sddmm: U, V or pattern shapes differ")
     void sddmmNamesTheShapes() {
         CsrMatrix p = csr(2, 3);
         fails(IllegalArgumentException.class, () -> k.sddmm(p, dense(2, 4), dense(3, 5), p), "U is 2x4", "V is 3x5");
@@ -174,6 +185,7 @@ class KernelsBadInputTest {
     }
 
     @Test
+    @DisplayName("R24 sddmm: out has another sparsity structure")
     void sddmmOutMustHaveThePatternsStructure() {
         CsrMatrix p = csr(3, 3);
         CsrMatrix other = CsrMatrix.fromCoo(3, 3, new int[] {0, 2}, new int[] {1, 2}, new float[] {1f, 2f},
@@ -186,6 +198,7 @@ class KernelsBadInputTest {
     }
 
     @Test
+    @DisplayName("R18 topK: k below 1 or row lengths differ")
     void topKNamesTheShapesAndK() {
         fails(IllegalArgumentException.class, () -> k.topK(dense(1, 3), 0, dense(5, 4), 2), "query is 1x3", "items is 5x4");
         fails(IllegalArgumentException.class, () -> k.topK(dense(1, 3), 0, dense(5, 3), 0), "k = 0", "at least 1");
@@ -195,6 +208,7 @@ class KernelsBadInputTest {
     // ------------------------------------------------------------ scalars
 
     @Test
+    @DisplayName("R26 NaN or infinite alpha/beta")
     void nonFiniteScalarsAreRejected() {
         for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
             String shown = String.valueOf(bad);
@@ -214,6 +228,7 @@ class KernelsBadInputTest {
     // ------------------------------------------------------------ aliasing
 
     @Test
+    @DisplayName("R27 output overlaps an input")
     void outputsMustNotOverlapInputs() {
         DenseMatrix big = dense(8, 4);
         DenseMatrix top = big.rowView(0, 4);
@@ -243,6 +258,7 @@ class KernelsBadInputTest {
     // ------------------------------------------------------------ thread confinement
 
     @TestFactory
+    @DisplayName("R28 confined-arena memory handed to a parallel kernel")
     Stream<DynamicTest> confinedMemoryIsRefusedByAParallelKernelsAndAcceptedSequentially() {
         List<DynamicTest> tests = new ArrayList<>();
         confinedCase(tests, "dot", (kk, m) -> kk.dot(m, m));
@@ -292,6 +308,7 @@ class KernelsBadInputTest {
     }
 
     @Test
+    @DisplayName("R20 null arguments")
     void nullArgumentsAreRejected() {
         fails(NullPointerException.class, () -> k.gemm(1f, null, dense(2, 2), Op.IDENTITY, dense(2, 2), 0f, dense(2, 2)), "opA");
         fails(NullPointerException.class, () -> k.gram(null, dense(2, 2)), "A");
