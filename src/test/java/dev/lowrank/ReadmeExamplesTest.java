@@ -17,6 +17,10 @@ import dev.lowrank.loss.Regularization;
 import dev.lowrank.matrix.CsrMatrix;
 import dev.lowrank.matrix.DenseMatrix;
 import dev.lowrank.model.FactorModel;
+import dev.lowrank.model.FoldedUser;
+import dev.lowrank.model.ModelFile;
+import dev.lowrank.model.Recommender;
+import dev.lowrank.model.SavedModel;
 import dev.lowrank.model.Initializer;
 import dev.lowrank.train.Als;
 import java.nio.file.Files;
@@ -47,7 +51,8 @@ class ReadmeExamplesTest {
             for (int j = 0; j < 150; j++) {
                 if (r.nextDouble() < 0.4) {
                     double x = 3 + 0.5 * (pu[i][0] * pv[j][0] + pu[i][1] * pv[j][1]) + 0.1 * r.nextGaussian();
-                    csv.append(i).append(',').append(j).append(',').append((float) x).append(",0\n");
+                    // Item ids 200..349, so that the README's items "296" and "318" exist.
+                    csv.append(i).append(',').append(200 + j).append(',').append((float) x).append(",0\n");
                 }
             }
         }
@@ -65,6 +70,30 @@ class ReadmeExamplesTest {
                      Initializer.scaledNormal(1))) {
             Als.builder().maxIterations(10).regularization(new Regularization(10f, 5f)).build().fit(model, data);
             rmse = Metrics.rmse(model::predict, split.test());
+
+            Path modelFile = dir.resolve("ml.lrm"); // the README's Path.of("ml.lrm"), in a temporary folder
+            ModelFile.save(modelFile, model, ratings.users(), ratings.items(), train);
+            try (SavedModel saved = ModelFile.load(modelFile)) {
+                Recommender rec = Recommender.of(saved.model(), saved.seen());
+                TopK top = rec.recommend(saved.users().index("42"), 10, true);           // unseen items only
+                TopK like = rec.similarItems(saved.items().index("318"), 5);             // cosine of item factors
+                FoldedUser newcomer = rec.foldIn(                                         // a user not in the data
+                        new int[] {saved.items().index("318"), saved.items().index("296")}, new float[] {5f, 4f}, 0.1f);
+                TopK forNewcomer = rec.recommend(newcomer, 10, true);
+
+                int user42 = ratings.users().index("42");
+                assertEquals(10, top.size());
+                for (int rank = 0; rank < top.size(); rank++) {
+                    int item = top.indices()[rank];
+                    assertEquals(0f, train.get(user42, item), "recommended item " + item + " was already rated");
+                    assertEquals(model.predict(user42, item), top.scores()[rank], "score of item " + item);
+                }
+                assertEquals(5, like.size());
+                assertTrue(java.util.Arrays.stream(like.indices()).noneMatch(i -> i == saved.items().index("318")));
+                assertEquals(10, forNewcomer.size());
+                assertTrue(java.util.Arrays.stream(forNewcomer.indices())
+                        .noneMatch(i -> i == saved.items().index("318") || i == saved.items().index("296")));
+            }
         }
         // Far better than predicting the training mean, and no better than the 0.1 noise allows.
         assertTrue(rmse < 0.6 * baseline && rmse > 0.05, "test RMSE " + rmse + " against the mean's " + baseline);
