@@ -803,6 +803,11 @@ public final class PanamaKernels implements KernelProvider {
                     int full = Math.min(w, nFull - j0);
                     int rest = w - full;
                     long jb = (long) j0 * Float.BYTES;
+                    if (k == 3 && grads && !biases && rest == 0) {
+                        loss += stripFused3(as, ao + jb, ms, mo + jb, us, uo, vs, vtRow, jb, ps,
+                                partial.offset(0, 0) + jb, pRow, full, weight, lambda2, acc);
+                        continue;
+                    }
                     stripPredictions(us, uo, k, vs, vtRow, jb, full, rest, sbuf);
                     loss += biases
                             ? stripResidualsBiased(as, ao + jb, ms, mo + jb, cs, c0 + jb, base, full, weight, lambda2, sbuf, dbuf, ebuf)
@@ -853,6 +858,54 @@ public final class PanamaKernels implements KernelProvider {
      * The passes are separate small methods on purpose: in one large method C2 ran out of inlining budget,
      * left vector loads as calls and boxed every vector (about 30× slower). No vector crosses a call.
      */
+
+    /**
+     * Seed 000's k = 3 without biases, one pass per strip: the three steps above fused so that s, d and
+     * the ∇u accumulators stay in registers (no strip arrays). Every operation is the one the separate
+     * passes do, in the same order, so a strip gives the same bits either way.
+     */
+    private static double stripFused3(MemorySegment as, long ao, MemorySegment ms, long mo, MemorySegment us, long uo,
+                                      MemorySegment vs, long vtRow, long jb, MemorySegment ps, long po, long pRow,
+                                      int full, float weight, float lambda2, float[] acc) {
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector minus2w = FloatVector.broadcast(S, -2f * weight);
+        FloatVector twoL2 = FloatVector.broadcast(S, 2f * lambda2);
+        FloatVector u0 = FloatVector.broadcast(S, us.get(JAVA_FLOAT, uo));
+        FloatVector u1 = FloatVector.broadcast(S, us.get(JAVA_FLOAT, uo + Float.BYTES));
+        FloatVector u2 = FloatVector.broadcast(S, us.get(JAVA_FLOAT, uo + 2L * Float.BYTES));
+        FloatVector g0 = FloatVector.fromArray(S, acc, 0);
+        FloatVector g1 = FloatVector.fromArray(S, acc, L);
+        FloatVector g2 = FloatVector.fromArray(S, acc, 2 * L);
+        FloatVector lr = zero;
+        FloatVector ls = zero;
+        long v1 = vtRow + jb;
+        long v2 = 2 * vtRow + jb;
+        long p1 = po + pRow;
+        long p2 = po + 2 * pRow;
+        for (int c = 0; c < full; c += L) {
+            long cb = (long) c * Float.BYTES;
+            FloatVector x0 = load(vs, jb + cb);
+            FloatVector x1 = load(vs, v1 + cb);
+            FloatVector x2 = load(vs, v2 + cb);
+            FloatVector sv = x2.fma(u2, x1.fma(u1, x0.mul(u0)));
+            VectorMask<Float> obs = load(ms, mo + cb).compare(VectorOperators.NE, 0f);
+            FloatVector r = zero.blend(load(as, ao + cb).sub(sv), obs);
+            FloatVector sm = zero.blend(sv, obs);
+            lr = r.fma(r, lr);
+            ls = sm.fma(sm, ls);
+            FloatVector d = r.mul(minus2w).sub(sm.mul(twoL2));
+            g0 = x0.fma(d, g0);
+            g1 = x1.fma(d, g1);
+            g2 = x2.fma(d, g2);
+            d.fma(u0, load(ps, po + cb)).intoMemorySegment(ps, po + cb, ORDER);
+            d.fma(u1, load(ps, p1 + cb)).intoMemorySegment(ps, p1 + cb, ORDER);
+            d.fma(u2, load(ps, p2 + cb)).intoMemorySegment(ps, p2 + cb, ORDER);
+        }
+        g0.intoArray(acc, 0);
+        g1.intoArray(acc, L);
+        g2.intoArray(acc, 2 * L);
+        return (double) weight * sumLanes(lr) - (double) lambda2 * sumLanes(ls);
+    }
 
     /** sbuf[c] = Σ_f u_f·Vᵀ[f, j0 + c] over the strip's whole vectors, plus the masked last one when rest > 0. */
     private static void stripPredictions(MemorySegment us, long uo, int k, MemorySegment vs, long vtRow, long jb,
