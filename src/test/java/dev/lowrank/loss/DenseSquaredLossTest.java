@@ -184,6 +184,13 @@ class DenseSquaredLossTest {
             DenseObservations obs = DenseObservations.nonZero(a);
             assertEquals(3, obs.size());
             assertThrows(IllegalArgumentException.class, () -> SquaredLoss.l4(obs, 0f, 0f, Regularization.none(), kernels));
+            try (DenseMatrix u = DenseMatrix.zeros(2, 2); DenseMatrix vt = DenseMatrix.zeros(2, 4)) {
+                e = assertThrows(IllegalArgumentException.class, () -> kernels.maskedSquaredRows(a, null, u, vt, 0f,
+                        null, null, 1f, 0f, null, null, null, 0, 2));
+                assertTrue(e.getMessage().contains("Vt is 2x4") && e.getMessage().contains("2x3"), e.getMessage());
+                assertThrows(IndexOutOfBoundsException.class, () -> kernels.maskedSquaredRows(a, null, u, u, 0f,
+                        null, null, 1f, 0f, null, null, null, 0, 3));
+            }
             try (DenseSquaredLoss loss = SquaredLoss.l3(obs, 1f, Regularization.none(), kernels);
                  FactorModel model = FactorModel.create(3, 2, 2, false, dev.lowrank.model.Initializer.uniform(1), kernels)) {
                 e = assertThrows(IllegalArgumentException.class, () -> loss.value(model));
