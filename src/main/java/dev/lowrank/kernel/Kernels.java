@@ -569,6 +569,79 @@ public final class Kernels {
         provider.sgdUpdate(u.segment(), u.offset(i, 0), v.segment(), v.offset(j, 0), u.cols(), step, shrink);
     }
 
+    /**
+     * Rows {@code [rowStart, rowEnd)} of the masked squared loss on a dense A (users × items), A read in
+     * place: the building block of {@code SquaredLoss} on dense input, run in the calling thread (the loss
+     * forks over fixed row blocks and adds the blocks' partials in order). With s_ij = u_i·v_j, where
+     * v_j is column j of {@code vt} = Vᵀ (k × items), x_ij = ((μ + b_i) + c_j) + s_ij when
+     * {@code userBias} (1 × users) and {@code itemBias} (1 × items) are given (both or neither), else
+     * s_ij, and Ω = {mask_ij ≠ 0} when {@code mask} is given, else {a_ij ≠ 0}: returns
+     * Σ_(i,j)∈Ω [w·(a_ij − x_ij)² − λ2·s_ij²] over the rows, summed in double.
+     *
+     * <p>With {@code gu} (users × k) not null, for e_ij = −2w(a_ij − x_ij) and d_ij = e_ij − 2λ2·s_ij on Ω
+     * (0 elsewhere): rows [rowStart, rowEnd) of {@code gu} := Σ_j d_ij·v_j; {@code partial} (k × items, or
+     * (k+1) × items with biases) := Σ_(i in rows) d_ij·u_i in column j, and in row k Σ_i e_ij; with biases
+     * {@code userBiasGrad} (1 × users) [i] := Σ_j e_ij. Allocates nothing proportional to the data.
+     */
+    public double maskedSquaredRows(DenseMatrix a, DenseMatrix mask, DenseMatrix u, DenseMatrix vt, float mu,
+                                    DenseMatrix userBias, DenseMatrix itemBias, float weight, float lambda2,
+                                    DenseMatrix gu, DenseMatrix partial, DenseMatrix userBiasGrad,
+                                    int rowStart, int rowEnd) {
+        requireOpen(a, "A");
+        requireOpen(u, "U");
+        requireOpen(vt, "Vt");
+        requireFinite(weight, "weight");
+        requireFinite(lambda2, "lambda2");
+        int m = a.rows();
+        int n = a.cols();
+        int k = u.cols();
+        Objects.checkFromToIndex(rowStart, rowEnd, m);
+        if (mask != null) {
+            requireOpen(mask, "mask");
+            requireSameShape(a, "A", mask, "mask");
+        }
+        if (u.rows() != m) {
+            throw new IllegalArgumentException("A is " + a.shape() + " but U is " + u.shape() + ": U needs a row per row of A");
+        }
+        if (vt.rows() != k || vt.cols() != n) {
+            throw new IllegalArgumentException("U is " + u.shape() + " and A is " + a.shape() + " but Vt is " + vt.shape()
+                    + "; Vt must be " + k + "x" + n);
+        }
+        boolean biases = userBias != null || itemBias != null;
+        if (biases) {
+            requireOpen(userBias, "user biases");
+            requireOpen(itemBias, "item biases");
+            if (userBias.rows() != 1 || userBias.cols() != m || itemBias.rows() != 1 || itemBias.cols() != n) {
+                throw new IllegalArgumentException("A is " + a.shape() + " but the user biases are " + userBias.shape()
+                        + " and the item biases " + itemBias.shape() + " (want 1x" + m + " and 1x" + n + ")");
+            }
+            requireFinite(mu, "mu");
+        }
+        if (gu != null) {
+            requireOpen(gu, "gU");
+            requireOpen(partial, "partial");
+            requireSameShape(u, "U", gu, "gU");
+            if (partial.rows() != k + (biases ? 1 : 0) || partial.cols() != n) {
+                throw new IllegalArgumentException("A is " + a.shape() + " and k = " + k + " but partial is " + partial.shape()
+                        + "; it must be " + (k + (biases ? 1 : 0)) + "x" + n);
+            }
+            requireDisjoint(gu.segment(), "gU", partial.segment(), "partial");
+            for (DenseMatrix in : new DenseMatrix[] {a, mask, u, vt, userBias, itemBias}) {
+                if (in != null) {
+                    requireDisjoint(gu.segment(), "gU", in.segment(), "an input");
+                    requireDisjoint(partial.segment(), "partial", in.segment(), "an input");
+                }
+            }
+            if (biases) {
+                requireOpen(userBiasGrad, "user-bias gradient");
+                requireSameShape(userBias, "user biases", userBiasGrad, "user-bias gradient");
+            }
+        }
+        return provider.maskedSquaredRows(a, mask, u, vt, mu, biases ? userBias : null, biases ? itemBias : null,
+                weight, lambda2, gu, gu == null ? null : partial, gu == null || !biases ? null : userBiasGrad,
+                rowStart, rowEnd);
+    }
+
     // ---------------------------------------------------------------- helpers
 
     @FunctionalInterface

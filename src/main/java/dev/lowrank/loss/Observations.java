@@ -12,12 +12,12 @@ import java.util.Objects;
  * Aᵀ is built once here, not per epoch.
  *
  * <p>Dense input: {@link #nonZero(DenseMatrix)} (seed 000's {@code tf.where(A != 0, …)}) and
- * {@link #masked(DenseMatrix, DenseMatrix)} convert to CSR once, in one O(users·items) scan. We chose
- * this over a dense tiled path: the scan costs about as much as one pass over the dense A, after which
- * each epoch costs O(nnz·k) and never touches an unobserved entry, and the L4 term reaches the
- * unobserved entries exactly through the Gramians. For a fully observed dense matrix (seed 000's
- * 10000×10000 uniform A) the CSR copy is 2× the dense bytes per pass; docs/losses.md records the
- * measured conversion and epoch times.
+ * {@link #masked(DenseMatrix, DenseMatrix)} convert to CSR once, in one O(users·items) scan; each epoch
+ * then costs O(|Ω|·k) and never touches an unobserved entry. That wins when few entries are observed or
+ * k is large. When most are observed and k is small (seed 000's fully observed 10000×10000 A, k = 3) the
+ * CSR copy carries 8 bytes of structure per 4-byte value per pass and its kernels, vectorised over k,
+ * waste most lanes: use {@link DenseObservations} there, which reads A in place. {@code Trainer.fit} on a
+ * dense A chooses between the two by a measured cost model (docs/losses.md, "Dense input").
  *
  * <p>Ownership: {@link #of(CsrMatrix)} borrows the caller's A (the caller keeps it open and closes it
  * after this object); the dense factories own the CSR they build. Aᵀ is always owned.

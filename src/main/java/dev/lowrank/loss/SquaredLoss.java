@@ -28,4 +28,21 @@ public final class SquaredLoss extends ObservedLoss {
     public static SquaredLoss l4(Observations data, float lambda1, float lambda2, Regularization reg, Kernels kernels) {
         return new SquaredLoss(data, lambda1, lambda2, reg, kernels);
     }
+
+    /**
+     * L3 on a dense A read in place (no CSR copy): the same value and gradients as
+     * {@link #l3(Observations, float, Regularization, Kernels)}, by streaming A once per evaluation.
+     */
+    public static DenseSquaredLoss l3(DenseObservations data, float lambda1, Regularization reg, Kernels kernels) {
+        return new DenseSquaredLoss(data, lambda1, 0f, reg, kernels);
+    }
+
+    /**
+     * L4 on a dense A read in place (no CSR copy). Faster than the CSR path when most entries are
+     * observed and k is small; docs/losses.md has the measured crossover.
+     */
+    public static DenseSquaredLoss l4(DenseObservations data, float lambda1, float lambda2, Regularization reg,
+                                      Kernels kernels) {
+        return new DenseSquaredLoss(data, lambda1, lambda2, reg, kernels);
+    }
 }

@@ -1,6 +1,7 @@
 package dev.lowrank.train;
 
 import dev.lowrank.kernel.Kernels;
+import dev.lowrank.loss.DenseObservations;
 import dev.lowrank.loss.Gradients;
 import dev.lowrank.loss.Loss;
 import dev.lowrank.loss.Observations;
@@ -44,19 +45,45 @@ public final class Trainer {
      * Seed 000's {@code fit(A, epochs, optimizer, lambda_1, lambda_2, verbose)}: the L4 squared loss on the
      * non-zero entries of a dense A (λ2 = 0 gives L3), {@code epochs} epochs, a progress line every 50
      * epochs when {@code verbose} is 1. Returns the loss history.
+     *
+     * <p>Reads A in place ({@link DenseObservations}) or converts it to CSR once ({@link Observations}),
+     * whichever {@link #prefersDense} says is faster for A's density and the model's rank; both give the
+     * same loss and gradients to rounding.
      */
     public static History fit(FactorModel model, DenseMatrix a, int epochs, Optimizer optimizer, float lambda1,
                               float lambda2, int verbose) {
         if (verbose < 0 || verbose > 1) {
             throw new IllegalArgumentException("verbose = " + verbose + " but must be 0 (quiet) or 1 (every 50 epochs)");
         }
+        Objects.requireNonNull(model, "model");
         Kernels k = model.kernels();
+        Trainer trainer = builder(optimizer).maxEpochs(epochs).kernels(k)
+                .listener(verbose == 1 ? EpochListener.printEvery(50, System.out) : EpochListener.none())
+                .build();
+        DenseObservations dense = DenseObservations.nonZero(a);
+        if (prefersDense(dense.density(), model.rank())) {
+            try (Loss loss = SquaredLoss.l4(dense, lambda1, lambda2, Regularization.none(), k)) {
+                return trainer.fit(model, loss);
+            }
+        }
         try (Observations obs = Observations.nonZero(a);
              Loss loss = SquaredLoss.l4(obs, lambda1, lambda2, Regularization.none(), k)) {
-            return builder(optimizer).maxEpochs(epochs).kernels(k)
-                    .listener(verbose == 1 ? EpochListener.printEvery(50, System.out) : EpochListener.none())
-                    .build().fit(model, loss);
+            return trainer.fit(model, loss);
         }
+    }
+
+    /**
+     * Whether one epoch over a dense A with this fraction of observed entries is faster read in place
+     * than as CSR, for rank k. Cost model fitted to measurements (2000×2000, panama-256, one thread;
+     * docs/losses.md, "Dense input"): the dense path costs about 1.5 + 0.6·k ns per entry of A, observed or
+     * not; the CSR path about 120 ns per observed entry for k < 8 (vectors over k waste most lanes there)
+     * and 30 + 0.6·k ns for larger k. So k = 3 reads A in place from about 3% density, k = 16 from about
+     * 30%, k = 64 from about 60%.
+     */
+    static boolean prefersDense(double density, int k) {
+        double densePerEntry = 1.5 + 0.6 * k;
+        double csrPerObserved = k < 8 ? 120 : 30 + 0.6 * k;
+        return densePerEntry <= density * csrPerObserved;
     }
 
     /** Trains {@code model} in place on {@code loss}; returns what happened per epoch. */

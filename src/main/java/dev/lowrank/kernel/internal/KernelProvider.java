@@ -64,4 +64,21 @@ public interface KernelProvider {
      * v ← shrink·v + step·u_old, over {@code n} floats (step = rate·error, shrink = 1 − rate·ρ).
      */
     void sgdUpdate(MemorySegment u, long uOffset, MemorySegment v, long vOffset, int n, float step, float shrink);
+
+    /**
+     * Rows {@code [rowStart, rowEnd)} of the masked squared loss on a dense A (m×n), reading A in place.
+     * With s_ij = u_i·v_j (v_j is column j of {@code vt} = Vᵀ, k×n) and x_ij = ((μ + b_i) + c_j) + s_ij
+     * when {@code userBias} (1×m) and {@code itemBias} (1×n) are given, else x_ij = s_ij; Ω is
+     * {mask_ij ≠ 0} when {@code mask} is given, else {a_ij ≠ 0}. Returns
+     * Σ_(i,j)∈Ω [w·(a_ij − x_ij)² − λ2·s_ij²] over the rows (the observed part of L4's unobserved term is
+     * subtracted here; the caller adds λ2·⟨UᵀU, VᵀV⟩).
+     *
+     * <p>When {@code gu} is not null, with e_ij = −2w(a_ij − x_ij) and d_ij = e_ij − 2λ2·s_ij on Ω (both 0
+     * off Ω): row i of {@code gu} := Σ_j d_ij·v_j; {@code partial} (k×n, or (k+1)×n with biases) is
+     * overwritten with Σ_(i in rows) d_ij·u_i in column j and, in row k, Σ_i e_ij; and with biases
+     * {@code userBiasGrad} (1×m) [i] := Σ_j e_ij. When {@code gu} is null only the value is computed.
+     */
+    double maskedSquaredRows(DenseMatrix a, DenseMatrix mask, DenseMatrix u, DenseMatrix vt, float mu,
+                             DenseMatrix userBias, DenseMatrix itemBias, float weight, float lambda2,
+                             DenseMatrix gu, DenseMatrix partial, DenseMatrix userBiasGrad, int rowStart, int rowEnd);
 }

@@ -195,4 +195,69 @@ public final class ScalarKernels implements KernelProvider {
             v.set(JAVA_FLOAT, vo, shrink * vt + step * ut);
         }
     }
+
+    @Override
+    public double maskedSquaredRows(DenseMatrix a, DenseMatrix mask, DenseMatrix u, DenseMatrix vt, float mu,
+                                    DenseMatrix userBias, DenseMatrix itemBias, float weight, float lambda2,
+                                    DenseMatrix gu, DenseMatrix partial, DenseMatrix userBiasGrad,
+                                    int rowStart, int rowEnd) {
+        int n = a.cols();
+        int k = u.cols();
+        boolean biases = userBias != null;
+        boolean grads = gu != null;
+        MemorySegment as = a.segment();
+        MemorySegment ms = mask == null ? null : mask.segment();
+        MemorySegment us = u.segment();
+        MemorySegment vs = vt.segment();
+        MemorySegment ps = grads ? partial.segment() : null;
+        if (grads) {
+            for (int f = 0; f < partial.rows(); f++) {
+                ps.asSlice(partial.offset(f, 0), (long) n * Float.BYTES).fill((byte) 0);
+            }
+        }
+        float[] acc = new float[k];
+        double loss = 0;
+        for (int i = rowStart; i < rowEnd; i++) {
+            float base = biases ? mu + userBias.segment().get(JAVA_FLOAT, userBias.offset(0, i)) : 0f;
+            java.util.Arrays.fill(acc, 0f);
+            float rowSum = 0f;
+            for (int j = 0; j < n; j++) {
+                float av = as.get(JAVA_FLOAT, a.offset(i, j));
+                boolean observed = ms == null ? av != 0f : ms.get(JAVA_FLOAT, mask.offset(i, j)) != 0f;
+                if (!observed) {
+                    continue;
+                }
+                float s = 0f;
+                for (int f = 0; f < k; f++) {
+                    s += us.get(JAVA_FLOAT, u.offset(i, f)) * vs.get(JAVA_FLOAT, vt.offset(f, j));
+                }
+                float x = biases ? (base + itemBias.segment().get(JAVA_FLOAT, itemBias.offset(0, j))) + s : s;
+                float r = av - x;
+                loss += (double) weight * ((double) r * r) - (double) lambda2 * ((double) s * s);
+                if (grads) {
+                    float e = -2f * weight * r;
+                    float d = e - 2f * lambda2 * s;
+                    for (int f = 0; f < k; f++) {
+                        acc[f] += d * vs.get(JAVA_FLOAT, vt.offset(f, j));
+                        long po = partial.offset(f, j);
+                        ps.set(JAVA_FLOAT, po, ps.get(JAVA_FLOAT, po) + d * us.get(JAVA_FLOAT, u.offset(i, f)));
+                    }
+                    if (biases) {
+                        rowSum += e;
+                        long po = partial.offset(k, j);
+                        ps.set(JAVA_FLOAT, po, ps.get(JAVA_FLOAT, po) + e);
+                    }
+                }
+            }
+            if (grads) {
+                for (int f = 0; f < k; f++) {
+                    gu.segment().set(JAVA_FLOAT, gu.offset(i, f), acc[f]);
+                }
+                if (biases) {
+                    userBiasGrad.segment().set(JAVA_FLOAT, userBiasGrad.offset(0, i), rowSum);
+                }
+            }
+        }
+        return loss;
+    }
 }

@@ -719,6 +719,302 @@ public final class PanamaKernels implements KernelProvider {
         }
     }
 
+    /*
+     * Masked squared loss on a dense A, vectorised over columns j (not over k: for seed 000's k = 3 a
+     * k-wide vector would leave most lanes empty). Per row i and strip of STRIP columns:
+     *   1. s[j] = Σ_f u_if·Vᵀ[f, j] into a per-thread array (f = 0 a multiply, then FMAs, f in order);
+     *   2. one pass over A's strip: residual, mask, loss lanes, d (and e with biases) into arrays;
+     *   3. per f: the ∇u_if lanes += Vᵀ[f, j]·d[j] (one vector accumulator per f, kept in an array across
+     *      strips), and partial[f, j] += d[j]·u_if.
+     * Columns are cut into tiles sized so that Vᵀ and the partial for one tile stay in L2 while the block's
+     * rows stream past; ∇u_i gets one sumLanes per tile, added in tile order. Strips and tiles depend only
+     * on n and k, so every output is summed the same way whatever rows a block holds. The loss lanes are
+     * reduced into the double result once per strip (≤ STRIP/L float additions per lane before that).
+     */
+    private static final int STRIP = 512;
+    private static final int DENSE_TILE_BYTES = 192 << 10;
+    private static final ThreadLocal<float[][]> DENSE_WORK =
+            ThreadLocal.withInitial(() -> new float[][] {new float[STRIP], new float[STRIP], new float[STRIP], new float[0]});
+
+    /** Columns per tile for rank k: a multiple of STRIP (and so of L). */
+    static int denseTile(int k) {
+        int cols = DENSE_TILE_BYTES / (2 * Float.BYTES * (k + 1));
+        return Math.max(STRIP, cols / STRIP * STRIP);
+    }
+
+    @Override
+    public double maskedSquaredRows(DenseMatrix a, DenseMatrix mask, DenseMatrix u, DenseMatrix vt, float mu,
+                                    DenseMatrix userBias, DenseMatrix itemBias, float weight, float lambda2,
+                                    DenseMatrix gu, DenseMatrix partial, DenseMatrix userBiasGrad,
+                                    int rowStart, int rowEnd) {
+        int n = a.cols();
+        int k = u.cols();
+        boolean biases = userBias != null;
+        boolean grads = gu != null;
+        MemorySegment as = a.segment();
+        // Under the A != 0 rule A is its own mask source: one code path, one extra load from L1.
+        MemorySegment ms = mask == null ? as : mask.segment();
+        MemorySegment us = u.segment();
+        MemorySegment vs = vt.segment();
+        MemorySegment ps = grads ? partial.segment() : null;
+        MemorySegment cs = biases ? itemBias.segment() : null;
+        long vtRow = (long) vt.rowStride() * Float.BYTES;
+        long pRow = grads ? (long) partial.rowStride() * Float.BYTES : 0;
+        long c0 = biases ? itemBias.offset(0, 0) : 0;
+        float[][] work = DENSE_WORK.get();
+        if (work[3].length < (k + 1) * L) {
+            work[3] = new float[(k + 1) * L];
+        }
+        float[] sbuf = work[0];
+        float[] dbuf = work[1];
+        float[] ebuf = work[2];
+        float[] acc = work[3];
+        if (grads) {
+            for (int f = 0; f < partial.rows(); f++) {
+                ps.asSlice(partial.offset(f, 0), (long) n * Float.BYTES).fill((byte) 0);
+            }
+        }
+        // Only the last strip of a row can end inside a vector (tiles and strips are multiples of L).
+        int nFull = n - n % L;
+        int tile = denseTile(k);
+        double loss = 0;
+        for (int t0 = 0; t0 < n; t0 += tile) {
+            int t1 = Math.min(n, t0 + tile);
+            for (int i = rowStart; i < rowEnd; i++) {
+                long uo = u.offset(i, 0);
+                long ao = a.offset(i, 0);
+                long mo = mask == null ? ao : mask.offset(i, 0);
+                float base = biases ? mu + userBias.segment().get(JAVA_FLOAT, userBias.offset(0, i)) : 0f;
+                if (grads) {
+                    Arrays.fill(acc, 0, (k + 1) * L, 0f);
+                }
+                for (int j0 = t0; j0 < t1; j0 += STRIP) {
+                    int w = Math.min(STRIP, t1 - j0);
+                    int full = Math.min(w, nFull - j0);
+                    int rest = w - full;
+                    long jb = (long) j0 * Float.BYTES;
+                    if (k == 3 && grads && !biases && rest == 0) {
+                        loss += stripFused3(as, ao + jb, ms, mo + jb, us, uo, vs, vtRow, jb, ps,
+                                partial.offset(0, 0) + jb, pRow, full, weight, lambda2, acc);
+                        continue;
+                    }
+                    stripPredictions(us, uo, k, vs, vtRow, jb, full, rest, sbuf);
+                    loss += biases
+                            ? stripResidualsBiased(as, ao + jb, ms, mo + jb, cs, c0 + jb, base, full, weight, lambda2, sbuf, dbuf, ebuf)
+                            : stripResiduals(as, ao + jb, ms, mo + jb, full, weight, lambda2, sbuf, dbuf);
+                    // The row's last n mod L columns one by one; d and e are 0 up to the vector's end.
+                    for (int c = full; c < full + (rest > 0 ? L : 0); c++) {
+                        long jo = (long) (j0 + c) * Float.BYTES;
+                        float e = 0f;
+                        float d = 0f;
+                        if (c < w && ms.get(JAVA_FLOAT, mo + jo) != 0f) {
+                            float sv = sbuf[c];
+                            float x = biases ? (base + cs.get(JAVA_FLOAT, c0 + jo)) + sv : sv;
+                            float r = as.get(JAVA_FLOAT, ao + jo) - x;
+                            loss += (double) weight * ((double) r * r) - (double) lambda2 * ((double) sv * sv);
+                            e = -2f * weight * r;
+                            d = e - 2f * lambda2 * sv;
+                        }
+                        dbuf[c] = d;
+                        ebuf[c] = e;
+                    }
+                    if (grads) {
+                        stripGradients(us, uo, k, vs, vtRow, ps, partial.offset(0, 0), pRow, jb, full, rest, dbuf, acc);
+                        if (biases) {
+                            stripColumnSums(ps, partial.offset(k, 0) + jb, full, rest, ebuf, acc, k * L);
+                        }
+                    }
+                }
+                if (grads) {
+                    MemorySegment gs = gu.segment();
+                    for (int f = 0; f < k; f++) {
+                        float sum = sumLanes(FloatVector.fromArray(S, acc, f * L));
+                        long go = gu.offset(i, f);
+                        gs.set(JAVA_FLOAT, go, t0 == 0 ? sum : gs.get(JAVA_FLOAT, go) + sum);
+                    }
+                    if (biases) {
+                        float sum = sumLanes(FloatVector.fromArray(S, acc, k * L));
+                        MemorySegment bs = userBiasGrad.segment();
+                        long bo = userBiasGrad.offset(0, i);
+                        bs.set(JAVA_FLOAT, bo, t0 == 0 ? sum : bs.get(JAVA_FLOAT, bo) + sum);
+                    }
+                }
+            }
+        }
+        return loss;
+    }
+
+    /*
+     * The passes are separate small methods on purpose: in one large method C2 ran out of inlining budget,
+     * left vector loads as calls and boxed every vector (about 30× slower). No vector crosses a call.
+     */
+
+    /**
+     * Seed 000's k = 3 without biases, one pass per strip: the three steps above fused so that s, d and
+     * the ∇u accumulators stay in registers (no strip arrays). Every operation is the one the separate
+     * passes do, in the same order, so a strip gives the same bits either way.
+     */
+    private static double stripFused3(MemorySegment as, long ao, MemorySegment ms, long mo, MemorySegment us, long uo,
+                                      MemorySegment vs, long vtRow, long jb, MemorySegment ps, long po, long pRow,
+                                      int full, float weight, float lambda2, float[] acc) {
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector minus2w = FloatVector.broadcast(S, -2f * weight);
+        FloatVector twoL2 = FloatVector.broadcast(S, 2f * lambda2);
+        FloatVector u0 = FloatVector.broadcast(S, us.get(JAVA_FLOAT, uo));
+        FloatVector u1 = FloatVector.broadcast(S, us.get(JAVA_FLOAT, uo + Float.BYTES));
+        FloatVector u2 = FloatVector.broadcast(S, us.get(JAVA_FLOAT, uo + 2L * Float.BYTES));
+        FloatVector g0 = FloatVector.fromArray(S, acc, 0);
+        FloatVector g1 = FloatVector.fromArray(S, acc, L);
+        FloatVector g2 = FloatVector.fromArray(S, acc, 2 * L);
+        FloatVector lr = zero;
+        FloatVector ls = zero;
+        long v1 = vtRow + jb;
+        long v2 = 2 * vtRow + jb;
+        long p1 = po + pRow;
+        long p2 = po + 2 * pRow;
+        for (int c = 0; c < full; c += L) {
+            long cb = (long) c * Float.BYTES;
+            FloatVector x0 = load(vs, jb + cb);
+            FloatVector x1 = load(vs, v1 + cb);
+            FloatVector x2 = load(vs, v2 + cb);
+            FloatVector sv = x2.fma(u2, x1.fma(u1, x0.mul(u0)));
+            VectorMask<Float> obs = load(ms, mo + cb).compare(VectorOperators.NE, 0f);
+            FloatVector r = zero.blend(load(as, ao + cb).sub(sv), obs);
+            FloatVector sm = zero.blend(sv, obs);
+            lr = r.fma(r, lr);
+            ls = sm.fma(sm, ls);
+            FloatVector d = r.mul(minus2w).sub(sm.mul(twoL2));
+            g0 = x0.fma(d, g0);
+            g1 = x1.fma(d, g1);
+            g2 = x2.fma(d, g2);
+            d.fma(u0, load(ps, po + cb)).intoMemorySegment(ps, po + cb, ORDER);
+            d.fma(u1, load(ps, p1 + cb)).intoMemorySegment(ps, p1 + cb, ORDER);
+            d.fma(u2, load(ps, p2 + cb)).intoMemorySegment(ps, p2 + cb, ORDER);
+        }
+        g0.intoArray(acc, 0);
+        g1.intoArray(acc, L);
+        g2.intoArray(acc, 2 * L);
+        return (double) weight * sumLanes(lr) - (double) lambda2 * sumLanes(ls);
+    }
+
+    /** sbuf[c] = Σ_f u_f·Vᵀ[f, j0 + c] over the strip's whole vectors, plus the masked last one when rest > 0. */
+    private static void stripPredictions(MemorySegment us, long uo, int k, MemorySegment vs, long vtRow, long jb,
+                                         int full, int rest, float[] sbuf) {
+        if (k == 0) {
+            Arrays.fill(sbuf, 0, full + (rest > 0 ? L : 0), 0f);
+            return;
+        }
+        VectorMask<Float> tail = S.indexInRange(0, rest);
+        FloatVector u0 = FloatVector.broadcast(S, us.get(JAVA_FLOAT, uo));
+        for (int c = 0; c < full; c += L) {
+            load(vs, jb + (long) c * Float.BYTES).mul(u0).intoArray(sbuf, c);
+        }
+        if (rest > 0) {
+            load(vs, jb + (long) full * Float.BYTES, tail).mul(u0).intoArray(sbuf, full);
+        }
+        for (int f = 1; f < k; f++) {
+            FloatVector uf = FloatVector.broadcast(S, us.get(JAVA_FLOAT, uo + (long) f * Float.BYTES));
+            long vo = f * vtRow + jb;
+            for (int c = 0; c < full; c += L) {
+                load(vs, vo + (long) c * Float.BYTES).fma(uf, FloatVector.fromArray(S, sbuf, c)).intoArray(sbuf, c);
+            }
+            if (rest > 0) {
+                load(vs, vo + (long) full * Float.BYTES, tail).fma(uf, FloatVector.fromArray(S, sbuf, full)).intoArray(sbuf, full);
+            }
+        }
+    }
+
+    /** Whole vectors of one strip without biases: d into dbuf; returns the strip's loss. */
+    private static double stripResiduals(MemorySegment as, long ao, MemorySegment ms, long mo, int full, float weight,
+                                         float lambda2, float[] sbuf, float[] dbuf) {
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector minus2w = FloatVector.broadcast(S, -2f * weight);
+        FloatVector twoL2 = FloatVector.broadcast(S, 2f * lambda2);
+        FloatVector lr = zero;
+        FloatVector ls = zero;
+        for (int c = 0; c < full; c += L) {
+            long off = (long) c * Float.BYTES;
+            VectorMask<Float> obs = load(ms, mo + off).compare(VectorOperators.NE, 0f);
+            FloatVector sv = FloatVector.fromArray(S, sbuf, c);
+            FloatVector r = zero.blend(load(as, ao + off).sub(sv), obs);
+            FloatVector sm = zero.blend(sv, obs);
+            lr = r.fma(r, lr);
+            ls = sm.fma(sm, ls);
+            r.mul(minus2w).sub(sm.mul(twoL2)).intoArray(dbuf, c);
+        }
+        return (double) weight * sumLanes(lr) - (double) lambda2 * sumLanes(ls);
+    }
+
+    /** The same with x = (base + c_j) + s: also e (the bias derivative) into ebuf. */
+    private static double stripResidualsBiased(MemorySegment as, long ao, MemorySegment ms, long mo, MemorySegment cs,
+                                               long co, float baseValue, int full, float weight, float lambda2,
+                                               float[] sbuf, float[] dbuf, float[] ebuf) {
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector minus2w = FloatVector.broadcast(S, -2f * weight);
+        FloatVector twoL2 = FloatVector.broadcast(S, 2f * lambda2);
+        FloatVector base = FloatVector.broadcast(S, baseValue);
+        FloatVector lr = zero;
+        FloatVector ls = zero;
+        for (int c = 0; c < full; c += L) {
+            long off = (long) c * Float.BYTES;
+            VectorMask<Float> obs = load(ms, mo + off).compare(VectorOperators.NE, 0f);
+            FloatVector sv = FloatVector.fromArray(S, sbuf, c);
+            FloatVector x = base.add(load(cs, co + off)).add(sv);
+            FloatVector r = zero.blend(load(as, ao + off).sub(x), obs);
+            FloatVector sm = zero.blend(sv, obs);
+            lr = r.fma(r, lr);
+            ls = sm.fma(sm, ls);
+            FloatVector e = r.mul(minus2w);
+            e.sub(sm.mul(twoL2)).intoArray(dbuf, c);
+            e.intoArray(ebuf, c);
+        }
+        return (double) weight * sumLanes(lr) - (double) lambda2 * sumLanes(ls);
+    }
+
+    /** Per f: acc[f·L..] += Vᵀ[f, strip]·d lanewise, and partial[f, strip] += d·u_f. */
+    private static void stripGradients(MemorySegment us, long uo, int k, MemorySegment vs, long vtRow, MemorySegment ps,
+                                       long p0, long pRow, long jb, int full, int rest, float[] dbuf, float[] acc) {
+        VectorMask<Float> tail = S.indexInRange(0, rest);
+        for (int f = 0; f < k; f++) {
+            FloatVector uf = FloatVector.broadcast(S, us.get(JAVA_FLOAT, uo + (long) f * Float.BYTES));
+            FloatVector g = FloatVector.fromArray(S, acc, f * L);
+            long vo = f * vtRow + jb;
+            long po = p0 + f * pRow + jb;
+            for (int c = 0; c < full; c += L) {
+                FloatVector d = FloatVector.fromArray(S, dbuf, c);
+                long cb = (long) c * Float.BYTES;
+                g = load(vs, vo + cb).fma(d, g);
+                d.fma(uf, load(ps, po + cb)).intoMemorySegment(ps, po + cb, ORDER);
+            }
+            if (rest > 0) {
+                FloatVector d = FloatVector.fromArray(S, dbuf, full);
+                long cb = (long) full * Float.BYTES;
+                g = load(vs, vo + cb, tail).fma(d, g);
+                d.fma(uf, load(ps, po + cb, tail)).intoMemorySegment(ps, po + cb, ORDER, tail);
+            }
+            g.intoArray(acc, f * L);
+        }
+    }
+
+    /** With biases: the partial's row k += e (column sums), and the row's Σ_j e lanes in acc[at..]. */
+    private static void stripColumnSums(MemorySegment ps, long po, int full, int rest, float[] ebuf, float[] acc, int at) {
+        FloatVector rs = FloatVector.fromArray(S, acc, at);
+        for (int c = 0; c < full; c += L) {
+            long cb = (long) c * Float.BYTES;
+            FloatVector e = FloatVector.fromArray(S, ebuf, c);
+            rs = rs.add(e);
+            load(ps, po + cb).add(e).intoMemorySegment(ps, po + cb, ORDER);
+        }
+        if (rest > 0) {
+            VectorMask<Float> tail = S.indexInRange(0, rest);
+            long cb = (long) full * Float.BYTES;
+            FloatVector e = FloatVector.fromArray(S, ebuf, full);
+            rs = rs.add(e);
+            load(ps, po + cb, tail).add(e).intoMemorySegment(ps, po + cb, ORDER, tail);
+        }
+        rs.intoArray(acc, at);
+    }
+
     // Rotations by 8, 4, 2 and 1 lanes for sumLanes. Separate static finals (not an array) so C2 sees
     // constant shuffles and intrinsifies rearrange; the ones wider than the species are never used.
     private static final VectorShuffle<Float> ROT8 = VectorShuffle.iota(S, L > 8 ? 8 : 0, 1, true);
