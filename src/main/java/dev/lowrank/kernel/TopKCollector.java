@@ -1,21 +1,38 @@
 package dev.lowrank.kernel;
 
 /**
- * Keeps the best {@code capacity} (index, score) pairs seen so far in a binary min-heap whose root is
- * the worst kept pair. "Better" means a higher score, or an equal score and a lower index.
+ * Keeps the best {@code capacity} (index, score) pairs offered so far in a binary min-heap whose root is
+ * the worst kept pair. "Better" is {@link TopK}'s order: a higher score, or an equal score and a lower
+ * index, so the result does not depend on the order of the offers. Reusable ({@link #reset}), so that a
+ * worker scoring many queries allocates one. Not thread-safe.
  */
-final class TopKCollector {
+public final class TopKCollector {
     private final int[] indices;
     private final float[] scores;
+    private int capacity;
     private int size;
 
-    TopKCollector(int capacity) {
+    /** A collector that keeps up to {@code capacity} pairs (also the most {@link #reset} accepts). */
+    public TopKCollector(int capacity) {
+        if (capacity < 0) {
+            throw new IllegalArgumentException("capacity = " + capacity + " is negative");
+        }
         indices = new int[capacity];
         scores = new float[capacity];
+        this.capacity = capacity;
     }
 
-    void offer(int index, float score) {
-        if (size < indices.length) {
+    /** Empties the collector and keeps at most {@code capacity} pairs from now on. */
+    public void reset(int capacity) {
+        if (capacity < 0 || capacity > indices.length) {
+            throw new IllegalArgumentException("capacity = " + capacity + " but must be in [0, " + indices.length + "]");
+        }
+        this.capacity = capacity;
+        this.size = 0;
+    }
+
+    public void offer(int index, float score) {
+        if (size < capacity) {
             indices[size] = index;
             scores[size] = score;
             siftUp(size++);
@@ -32,8 +49,8 @@ final class TopKCollector {
         }
     }
 
-    /** The kept pairs, best first. */
-    TopK toTopK() {
+    /** The kept pairs, best first; leaves the collector empty. */
+    public TopK toTopK() {
         int n = size;
         int[] outIdx = new int[n];
         float[] outScore = new float[n];

@@ -2,6 +2,7 @@ package dev.lowrank.model;
 
 import dev.lowrank.kernel.Kernels;
 import dev.lowrank.kernel.TopK;
+import dev.lowrank.kernel.TopKCollector;
 import dev.lowrank.matrix.CsrMatrix;
 import dev.lowrank.matrix.DenseMatrix;
 import java.lang.foreign.MemorySegment;
@@ -86,7 +87,7 @@ public final class Recommender {
         requireCount(n);
         requireSeen(excludeSeen);
         float[] scores = new float[model.items()];
-        TopN top = new TopN(Math.min(n, model.items()));
+        TopKCollector top = new TopKCollector(Math.min(n, model.items()));
         return recommendInto(user, n, excludeSeen, scores, top);
     }
 
@@ -103,7 +104,7 @@ public final class Recommender {
         int blocks = (int) (((long) users + USER_BLOCK - 1) / USER_BLOCK);
         kernels.parallel().forEachBlock(blocks, b -> {
             float[] scores = new float[model.items()];
-            TopN top = new TopN(Math.min(n, model.items()));
+            TopKCollector top = new TopKCollector(Math.min(n, model.items()));
             int end = Math.min(users, (b + 1) * USER_BLOCK);
             for (int i = b * USER_BLOCK; i < end; i++) {
                 out[i] = recommendInto(i, n, excludeSeen, scores, top);
@@ -112,7 +113,7 @@ public final class Recommender {
         return out;
     }
 
-    private TopK recommendInto(int user, int n, boolean excludeSeen, float[] scores, TopN top) {
+    private TopK recommendInto(int user, int n, boolean excludeSeen, float[] scores, TopKCollector top) {
         model.predictRow(user, scores);
         int items = model.items();
         long p = 0;
@@ -132,7 +133,7 @@ public final class Recommender {
             }
             top.offer(j, scores[j]);
         }
-        return top.drain();
+        return top.toTopK();
     }
 
     /**
@@ -145,7 +146,7 @@ public final class Recommender {
         requireCount(n);
         DenseMatrix v = model.itemFactors();
         int items = model.items();
-        TopN top = new TopN(Math.min(n, items - 1));
+        TopKCollector top = new TopKCollector(Math.min(n, items - 1));
         top.reset(Math.min(n, items - 1));
         float qn = itemNorms[item];
         for (int j = 0; j < items; j++) {
@@ -156,7 +157,7 @@ public final class Recommender {
             float score = qn == 0f || nj == 0f ? 0f : kernels.dot(v, item, v, j) / (qn * nj);
             top.offer(j, score);
         }
-        return top.drain();
+        return top.toTopK();
     }
 
     /**
@@ -305,7 +306,7 @@ public final class Recommender {
             }
         }
         long excluded = rated.length == 0 ? 0 : Arrays.stream(rated).distinct().count();
-        TopN top = new TopN((int) Math.min(n, items - excluded));
+        TopKCollector top = new TopKCollector((int) Math.min(n, items - excluded));
         top.reset((int) Math.min(n, items - excluded));
         DenseMatrix v = model.itemFactors();
         float base = model.hasBiases() ? model.globalBias() + user.bias() : 0f;
@@ -322,7 +323,7 @@ public final class Recommender {
                 top.offer(j, base + c + kernels.dot(q, 0, v, j));
             }
         }
-        return top.drain();
+        return top.toTopK();
     }
 
     private static void requireCount(int n) {
