@@ -513,28 +513,191 @@ public final class PanamaKernels implements KernelProvider {
         }
     }
 
+    /*
+     * Gram (SYRK-style): out[i][j] = Σ_r a_ri·a_rj for j ≥ i. A 4-row × 2-vector register tile of out is
+     * accumulated over all rows r (4 broadcasts and 2 loads feed 8 independent FMAs), instead of one
+     * load-FMA-store of out per multiply-add. Every element is one FMA chain over r in row order,
+     * whatever tile holds it. Lanes left of the diagonal are computed but not stored.
+     */
+    private static final int GRAM_MR = 4;
+
     @Override
     public void gramUpper(DenseMatrix a, int rowStart, int rowEnd, float[] out) {
         MemorySegment as = a.segment();
         int k = a.cols();
         Arrays.fill(out, 0, k * k, 0f);
-        // Row i of the result gains a_ri · A[r, i..k): a broadcast-FMA over the upper part of row r.
-        for (int r = rowStart; r < rowEnd; r++) {
-            long rowOffset = a.offset(r, 0);
-            for (int i = 0; i < k; i++) {
-                FloatVector ari = FloatVector.broadcast(S, as.get(JAVA_FLOAT, rowOffset + (long) i * Float.BYTES));
-                int j = i;
-                for (; j <= k - L; j += L) {
-                    FloatVector acc = FloatVector.fromArray(S, out, i * k + j);
-                    load(as, rowOffset + (long) j * Float.BYTES).fma(ari, acc).intoArray(out, i * k + j);
+        if (rowStart == rowEnd) {
+            return;
+        }
+        long rowBytes = (long) a.rowStride() * Float.BYTES;
+        long base = a.offset(rowStart, 0);
+        float[] tile = TILE_C.get();
+        for (int i0 = 0; i0 < k; i0 += GRAM_MR) {
+            int rows = Math.min(GRAM_MR, k - i0);
+            long io = (long) i0 * Float.BYTES;
+            for (int j0 = i0 - i0 % L; j0 < k; j0 += 2 * L) {
+                boolean two = j0 + L < k;
+                VectorMask<Float> m0 = S.indexInRange(j0, k);
+                VectorMask<Float> m1 = S.indexInRange(j0 + L, k);
+                boolean full = j0 + 2 * L <= k;
+                FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00;
+                FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+                long jo = (long) j0 * Float.BYTES;
+                long ro = base;
+                for (int r = rowStart; r < rowEnd; r++, ro += rowBytes) {
+                    FloatVector b0;
+                    FloatVector b1;
+                    if (full) {
+                        b0 = load(as, ro + jo);
+                        b1 = load(as, ro + jo + L * 4L);
+                    } else {
+                        b0 = load(as, ro + jo, m0);
+                        b1 = two ? load(as, ro + jo + L * 4L, m1) : FloatVector.zero(S);
+                    }
+                    FloatVector a0 = FloatVector.broadcast(S, as.get(JAVA_FLOAT, ro + io));
+                    c00 = b0.fma(a0, c00);
+                    c01 = b1.fma(a0, c01);
+                    if (rows > 1) {
+                        FloatVector a1 = FloatVector.broadcast(S, as.get(JAVA_FLOAT, ro + io + 4));
+                        c10 = b0.fma(a1, c10);
+                        c11 = b1.fma(a1, c11);
+                    }
+                    if (rows > 2) {
+                        FloatVector a2 = FloatVector.broadcast(S, as.get(JAVA_FLOAT, ro + io + 8));
+                        c20 = b0.fma(a2, c20);
+                        c21 = b1.fma(a2, c21);
+                    }
+                    if (rows > 3) {
+                        FloatVector a3 = FloatVector.broadcast(S, as.get(JAVA_FLOAT, ro + io + 12));
+                        c30 = b0.fma(a3, c30);
+                        c31 = b1.fma(a3, c31);
+                    }
                 }
-                if (j < k) {
-                    VectorMask<Float> m = S.indexInRange(j, k);
-                    FloatVector acc = FloatVector.fromArray(S, out, i * k + j, m);
-                    load(as, rowOffset + (long) j * Float.BYTES, m).fma(ari, acc).intoArray(out, i * k + j, m);
+                int width = 2 * L;
+                c00.intoArray(tile, 0);
+                c01.intoArray(tile, L);
+                c10.intoArray(tile, width);
+                c11.intoArray(tile, width + L);
+                c20.intoArray(tile, 2 * width);
+                c21.intoArray(tile, 2 * width + L);
+                c30.intoArray(tile, 3 * width);
+                c31.intoArray(tile, 3 * width + L);
+                for (int ii = 0; ii < rows; ii++) {
+                    int i = i0 + ii;
+                    int from = Math.max(j0, i);
+                    int to = Math.min(k, j0 + width);
+                    if (from < to) {
+                        System.arraycopy(tile, ii * width + (from - j0), out, i * k + from, to - from);
+                    }
                 }
             }
         }
+    }
+
+    @Override
+    public float normalApply(CsrMatrix a, int row, DenseMatrix y, float[] x, float scale, float valueScale, float shift,
+                             float[] out) {
+        MemorySegment cols = a.columnIndices();
+        MemorySegment vals = a.values();
+        MemorySegment ys = y.segment();
+        int k = y.cols();
+        long rowBytes = (long) y.rowStride() * Float.BYTES;
+        int whole = k - k % L;
+        VectorMask<Float> tail = S.indexInRange(whole, k);
+        float total = 0f;
+        long end = a.rowEnd(row);
+        for (long p = a.rowStart(row); p < end; p++) {
+            long yo = cols.getAtIndex(JAVA_INT, p) * rowBytes;
+            // Two partial sums (even and odd vectors) so consecutive FMAs do not wait on each other.
+            FloatVector s0 = FloatVector.zero(S);
+            FloatVector s1 = s0;
+            int t = 0;
+            for (; t + 2 * L <= whole; t += 2 * L) {
+                s0 = load(ys, yo + (long) t * Float.BYTES).fma(FloatVector.fromArray(S, x, t), s0);
+                s1 = load(ys, yo + (long) (t + L) * Float.BYTES).fma(FloatVector.fromArray(S, x, t + L), s1);
+            }
+            if (t < whole) {
+                s0 = load(ys, yo + (long) t * Float.BYTES).fma(FloatVector.fromArray(S, x, t), s0);
+            }
+            if (whole < k) {
+                s1 = load(ys, yo + (long) whole * Float.BYTES, tail).fma(FloatVector.fromArray(S, x, whole, tail), s1);
+            }
+            float s = sumLanes(s0.add(s1));
+            total += s;
+            FloatVector coef = FloatVector.broadcast(S, (scale + valueScale * vals.getAtIndex(JAVA_FLOAT, p)) * s + shift);
+            axpyFromSegment(coef, ys, yo, out, whole, tail, k);
+        }
+        return total;
+    }
+
+    @Override
+    public float normalRhs(CsrMatrix a, int row, DenseMatrix y, float valueScale, float shift, DenseMatrix yBias,
+                           float biasScale, float[] out) {
+        MemorySegment cols = a.columnIndices();
+        MemorySegment vals = a.values();
+        MemorySegment ys = y.segment();
+        MemorySegment bs = yBias == null ? null : yBias.segment();
+        int k = y.cols();
+        long rowBytes = (long) y.rowStride() * Float.BYTES;
+        int whole = k - k % L;
+        VectorMask<Float> tail = S.indexInRange(whole, k);
+        float total = 0f;
+        long end = a.rowEnd(row);
+        for (long p = a.rowStart(row); p < end; p++) {
+            int j = cols.getAtIndex(JAVA_INT, p);
+            float target = valueScale * vals.getAtIndex(JAVA_FLOAT, p) + shift;
+            if (bs != null) {
+                target += biasScale * bs.getAtIndex(JAVA_FLOAT, j);
+            }
+            total += target;
+            axpyFromSegment(FloatVector.broadcast(S, target), ys, j * rowBytes, out, whole, tail, k);
+        }
+        return total;
+    }
+
+    /** out[0..k) += coef·y[yo..]: whole vectors, then one masked tail. */
+    private static void axpyFromSegment(FloatVector coef, MemorySegment ys, long yo, float[] out, int whole,
+                                        VectorMask<Float> tail, int k) {
+        int t = 0;
+        for (; t < whole; t += L) {
+            load(ys, yo + (long) t * Float.BYTES).fma(coef, FloatVector.fromArray(S, out, t)).intoArray(out, t);
+        }
+        if (whole < k) {
+            load(ys, yo + (long) whole * Float.BYTES, tail).fma(coef, FloatVector.fromArray(S, out, whole, tail))
+                    .intoArray(out, whole, tail);
+        }
+    }
+
+    @Override
+    public double sgdPass(DenseMatrix u, DenseMatrix v, int[] users, int[] items, float[] values, int from, int to,
+                          DenseMatrix userBias, DenseMatrix itemBias, float mu, float rate, float factorShrink,
+                          float biasShrink) {
+        MemorySegment us = u.segment();
+        MemorySegment vs = v.segment();
+        MemorySegment b = userBias == null ? null : userBias.segment();
+        MemorySegment c = itemBias == null ? null : itemBias.segment();
+        int k = u.cols();
+        long uRowBytes = (long) u.rowStride() * Float.BYTES;
+        long vRowBytes = (long) v.rowStride() * Float.BYTES;
+        double sum = 0;
+        for (int t = from; t < to; t++) {
+            int i = users[t];
+            int j = items[t];
+            long uo = i * uRowBytes;
+            long vo = j * vRowBytes;
+            float prediction = dot(us, uo, vs, vo, k);
+            if (b != null) {
+                prediction += mu + b.getAtIndex(JAVA_FLOAT, i) + c.getAtIndex(JAVA_FLOAT, j);
+            }
+            float e = values[t] - prediction;
+            sum += (double) e * e;
+            if (b != null) {
+                b.setAtIndex(JAVA_FLOAT, i, biasShrink * b.getAtIndex(JAVA_FLOAT, i) + rate * e);
+                c.setAtIndex(JAVA_FLOAT, j, biasShrink * c.getAtIndex(JAVA_FLOAT, j) + rate * e);
+            }
+            sgdUpdate(us, uo, vs, vo, k, rate * e, factorShrink);
+        }
+        return sum;
     }
 
     /*
