@@ -412,14 +412,20 @@ public final class Als {
                 p[c] = r[c];
                 rr += (double) r[c] * r[c];
             }
-            for (int step = 0; step < rowSolver.steps() && rr > 0; step++) {
+            // Below a residual of float rounding (relative to the start) further steps only add noise.
+            double floor = rr * 1e-14;
+            for (int step = 0; step < rowSolver.steps() && rr > floor; step++) {
                 apply(a, i, y, p, ap, rhoF, rhoB, ws);
                 double pap = 0;
                 for (int c = 0; c < dim; c++) {
                     pap += (double) p[c] * ap[c];
                 }
+                if (Double.isNaN(pap)) {
+                    return false;
+                }
                 if (!(pap > 0)) {
-                    return pap == 0 && rr == 0;
+                    // No curvature left along p (a singular system, or p lost to underflow): stop here.
+                    break;
                 }
                 float step1 = (float) (rr / pap);
                 double next = 0;
