@@ -535,6 +535,7 @@ public final class PanamaKernels implements KernelProvider {
         for (int i0 = 0; i0 < k; i0 += GRAM_MR) {
             int rows = Math.min(GRAM_MR, k - i0);
             long io = (long) i0 * Float.BYTES;
+            VectorMask<Float> rowMask = S.indexInRange(0, rows);
             for (int j0 = i0 - i0 % L; j0 < k; j0 += 2 * L) {
                 boolean two = j0 + L < k;
                 VectorMask<Float> m0 = S.indexInRange(j0, k);
@@ -554,21 +555,23 @@ public final class PanamaKernels implements KernelProvider {
                         b0 = load(as, ro + jo, m0);
                         b1 = two ? load(as, ro + jo + L * 4L, m1) : FloatVector.zero(S);
                     }
-                    FloatVector a0 = FloatVector.broadcast(S, as.get(JAVA_FLOAT, ro + io));
+                    // The tile's four A values from one masked load (a scalar segment read per value was not inlined).
+                    FloatVector ai = load(as, ro + io, rowMask);
+                    FloatVector a0 = FloatVector.broadcast(S, ai.lane(0));
                     c00 = b0.fma(a0, c00);
                     c01 = b1.fma(a0, c01);
                     if (rows > 1) {
-                        FloatVector a1 = FloatVector.broadcast(S, as.get(JAVA_FLOAT, ro + io + 4));
+                        FloatVector a1 = FloatVector.broadcast(S, ai.lane(1));
                         c10 = b0.fma(a1, c10);
                         c11 = b1.fma(a1, c11);
                     }
                     if (rows > 2) {
-                        FloatVector a2 = FloatVector.broadcast(S, as.get(JAVA_FLOAT, ro + io + 8));
+                        FloatVector a2 = FloatVector.broadcast(S, ai.lane(2));
                         c20 = b0.fma(a2, c20);
                         c21 = b1.fma(a2, c21);
                     }
                     if (rows > 3) {
-                        FloatVector a3 = FloatVector.broadcast(S, as.get(JAVA_FLOAT, ro + io + 12));
+                        FloatVector a3 = FloatVector.broadcast(S, ai.lane(3));
                         c30 = b0.fma(a3, c30);
                         c31 = b1.fma(a3, c31);
                     }
@@ -604,6 +607,9 @@ public final class PanamaKernels implements KernelProvider {
         long rowBytes = (long) y.rowStride() * Float.BYTES;
         int whole = k - k % L;
         VectorMask<Float> tail = S.indexInRange(whole, k);
+        if (k % L == 0 && k <= 8 * L) {
+            return normalApplyInRegisters(a, row, ys, rowBytes, k / L, x, scale, valueScale, shift, out);
+        }
         float total = 0f;
         long end = a.rowEnd(row);
         for (long p = a.rowStart(row); p < end; p++) {
@@ -630,6 +636,82 @@ public final class PanamaKernels implements KernelProvider {
         return total;
     }
 
+    /*
+     * k = vectors·L ≤ 8·L: out's row stays in (up to) 8 accumulator registers over all the row's entries,
+     * so each entry costs its y row's loads, the FMAs and one lane reduction, with no store of out until
+     * the end. x is read from L1. The dot uses the same even/odd split as the general path above.
+     */
+    private static float normalApplyInRegisters(CsrMatrix a, int row, MemorySegment ys, long rowBytes, int vectors,
+                                                float[] x, float scale, float valueScale, float shift, float[] out) {
+        MemorySegment cols = a.columnIndices();
+        MemorySegment vals = a.values();
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector o0 = FloatVector.fromArray(S, out, 0);
+        FloatVector o1 = vectors > 1 ? FloatVector.fromArray(S, out, L) : zero;
+        FloatVector o2 = vectors > 2 ? FloatVector.fromArray(S, out, 2 * L) : zero;
+        FloatVector o3 = vectors > 3 ? FloatVector.fromArray(S, out, 3 * L) : zero;
+        FloatVector o4 = vectors > 4 ? FloatVector.fromArray(S, out, 4 * L) : zero;
+        FloatVector o5 = vectors > 5 ? FloatVector.fromArray(S, out, 5 * L) : zero;
+        FloatVector o6 = vectors > 6 ? FloatVector.fromArray(S, out, 6 * L) : zero;
+        FloatVector o7 = vectors > 7 ? FloatVector.fromArray(S, out, 7 * L) : zero;
+        // x past k (vectors < 8) is taken as 0, which with y = 0 there adds exact zeros to the dot.
+        FloatVector x0 = FloatVector.fromArray(S, x, 0);
+        FloatVector x1 = vectors > 1 ? FloatVector.fromArray(S, x, L) : zero;
+        FloatVector x2 = vectors > 2 ? FloatVector.fromArray(S, x, 2 * L) : zero;
+        FloatVector x3 = vectors > 3 ? FloatVector.fromArray(S, x, 3 * L) : zero;
+        FloatVector x4 = vectors > 4 ? FloatVector.fromArray(S, x, 4 * L) : zero;
+        FloatVector x5 = vectors > 5 ? FloatVector.fromArray(S, x, 5 * L) : zero;
+        FloatVector x6 = vectors > 6 ? FloatVector.fromArray(S, x, 6 * L) : zero;
+        FloatVector x7 = vectors > 7 ? FloatVector.fromArray(S, x, 7 * L) : zero;
+        float total = 0f;
+        long end = a.rowEnd(row);
+        for (long p = a.rowStart(row); p < end; p++) {
+            long yo = cols.getAtIndex(JAVA_INT, p) * rowBytes;
+            // Each y vector is loaded once and serves both the dot and the update.
+            FloatVector y0 = load(ys, yo);
+            FloatVector y1 = vectors > 1 ? load(ys, yo + L * 4L) : zero;
+            FloatVector y2 = vectors > 2 ? load(ys, yo + L * 8L) : zero;
+            FloatVector y3 = vectors > 3 ? load(ys, yo + L * 12L) : zero;
+            FloatVector y4 = vectors > 4 ? load(ys, yo + L * 16L) : zero;
+            FloatVector y5 = vectors > 5 ? load(ys, yo + L * 20L) : zero;
+            FloatVector y6 = vectors > 6 ? load(ys, yo + L * 24L) : zero;
+            FloatVector y7 = vectors > 7 ? load(ys, yo + L * 28L) : zero;
+            FloatVector s0 = y0.mul(x0);
+            FloatVector s1 = y1.mul(x1);
+            s0 = y2.fma(x2, s0);
+            s1 = y3.fma(x3, s1);
+            s0 = y4.fma(x4, s0);
+            s1 = y5.fma(x5, s1);
+            s0 = y6.fma(x6, s0);
+            s1 = y7.fma(x7, s1);
+            float s = sumLanes(s0.add(s1));
+            total += s;
+            FloatVector coef = FloatVector.broadcast(S, (scale + valueScale * vals.getAtIndex(JAVA_FLOAT, p)) * s + shift);
+            o0 = y0.fma(coef, o0);
+            o1 = y1.fma(coef, o1);
+            o2 = y2.fma(coef, o2);
+            o3 = y3.fma(coef, o3);
+            o4 = y4.fma(coef, o4);
+            o5 = y5.fma(coef, o5);
+            o6 = y6.fma(coef, o6);
+            o7 = y7.fma(coef, o7);
+        }
+        storeAccumulators(out, vectors, o0, o1, o2, o3, o4, o5, o6, o7);
+        return total;
+    }
+
+    private static void storeAccumulators(float[] out, int vectors, FloatVector o0, FloatVector o1, FloatVector o2,
+                                          FloatVector o3, FloatVector o4, FloatVector o5, FloatVector o6, FloatVector o7) {
+        o0.intoArray(out, 0);
+        if (vectors > 1) o1.intoArray(out, L);
+        if (vectors > 2) o2.intoArray(out, 2 * L);
+        if (vectors > 3) o3.intoArray(out, 3 * L);
+        if (vectors > 4) o4.intoArray(out, 4 * L);
+        if (vectors > 5) o5.intoArray(out, 5 * L);
+        if (vectors > 6) o6.intoArray(out, 6 * L);
+        if (vectors > 7) o7.intoArray(out, 7 * L);
+    }
+
     @Override
     public float normalRhs(CsrMatrix a, int row, DenseMatrix y, float valueScale, float shift, DenseMatrix yBias,
                            float biasScale, float[] out) {
@@ -643,6 +725,39 @@ public final class PanamaKernels implements KernelProvider {
         VectorMask<Float> tail = S.indexInRange(whole, k);
         float total = 0f;
         long end = a.rowEnd(row);
+        if (k % L == 0 && k <= 8 * L) {
+            // As normalApplyInRegisters: out's row stays in registers over the row's entries.
+            int vectors = k / L;
+            FloatVector zero = FloatVector.zero(S);
+            FloatVector o0 = FloatVector.fromArray(S, out, 0);
+            FloatVector o1 = vectors > 1 ? FloatVector.fromArray(S, out, L) : zero;
+            FloatVector o2 = vectors > 2 ? FloatVector.fromArray(S, out, 2 * L) : zero;
+            FloatVector o3 = vectors > 3 ? FloatVector.fromArray(S, out, 3 * L) : zero;
+            FloatVector o4 = vectors > 4 ? FloatVector.fromArray(S, out, 4 * L) : zero;
+            FloatVector o5 = vectors > 5 ? FloatVector.fromArray(S, out, 5 * L) : zero;
+            FloatVector o6 = vectors > 6 ? FloatVector.fromArray(S, out, 6 * L) : zero;
+            FloatVector o7 = vectors > 7 ? FloatVector.fromArray(S, out, 7 * L) : zero;
+            for (long p = a.rowStart(row); p < end; p++) {
+                int j = cols.getAtIndex(JAVA_INT, p);
+                float target = valueScale * vals.getAtIndex(JAVA_FLOAT, p) + shift;
+                if (bs != null) {
+                    target += biasScale * bs.getAtIndex(JAVA_FLOAT, j);
+                }
+                total += target;
+                FloatVector t = FloatVector.broadcast(S, target);
+                long yo = j * rowBytes;
+                o0 = load(ys, yo).fma(t, o0);
+                if (vectors > 1) o1 = load(ys, yo + L * 4L).fma(t, o1);
+                if (vectors > 2) o2 = load(ys, yo + L * 8L).fma(t, o2);
+                if (vectors > 3) o3 = load(ys, yo + L * 12L).fma(t, o3);
+                if (vectors > 4) o4 = load(ys, yo + L * 16L).fma(t, o4);
+                if (vectors > 5) o5 = load(ys, yo + L * 20L).fma(t, o5);
+                if (vectors > 6) o6 = load(ys, yo + L * 24L).fma(t, o6);
+                if (vectors > 7) o7 = load(ys, yo + L * 28L).fma(t, o7);
+            }
+            storeAccumulators(out, vectors, o0, o1, o2, o3, o4, o5, o6, o7);
+            return total;
+        }
         for (long p = a.rowStart(row); p < end; p++) {
             int j = cols.getAtIndex(JAVA_INT, p);
             float target = valueScale * vals.getAtIndex(JAVA_FLOAT, p) + shift;
@@ -962,8 +1077,10 @@ public final class PanamaKernels implements KernelProvider {
         for (; t <= len - L; t += L) {
             FloatVector.fromArray(S, x, xo + t).fma(a, FloatVector.fromArray(S, y, yo + t)).intoArray(y, yo + t);
         }
-        for (; t < len; t++) {
-            y[yo + t] = Math.fma(alpha, x[xo + t], y[yo + t]);
+        if (t < len) {
+            // One masked vector instead of a scalar loop: the trailing rows of a Cholesky are all tail.
+            VectorMask<Float> m = S.indexInRange(t, len);
+            FloatVector.fromArray(S, x, xo + t, m).fma(a, FloatVector.fromArray(S, y, yo + t, m)).intoArray(y, yo + t, m);
         }
     }
 
