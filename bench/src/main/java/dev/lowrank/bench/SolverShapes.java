@@ -27,34 +27,44 @@ import java.util.SplittableRandom;
  * Not JMH: one fit of 10 iterations is timed per configuration; the first iteration (JIT warm-up) is
  * reported apart and the rest summarised by their median.
  *
- * <pre>./mvnw -B -q -Pbench package exec:exec -Dexec.mainClass=dev.lowrank.bench.SolverShapes [-Dcli.args=1m|10m]</pre>
+ * <pre>./mvnw -B -q -Pbench package exec:exec -Dexec.mainClass=dev.lowrank.bench.SolverShapes [-Dcli.args="1m|10m [iterations]"]</pre>
  */
 public final class SolverShapes {
     private static final int RANK = 64;
-    private static final int ITERATIONS = 10;
+    private static int ITERATIONS = 10;
+    private static final java.util.List<Long> CPU_MARKS = new java.util.ArrayList<>();
+    private static final java.lang.management.ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    /** Records the calling thread's CPU time at the start of a fit and after every iteration. */
+    private static Peak PEAK;
+    private static final dev.lowrank.train.EpochListener CPU = report -> {
+        CPU_MARKS.add(THREADS.getCurrentThreadCpuTime());
+        PEAK.sample();
+    };
 
     private SolverShapes() {
     }
 
     public static void main(String[] args) throws Exception {
         String which = args.length > 0 ? args[0] : "all";
+        if (args.length > 1) {
+            ITERATIONS = Integer.parseInt(args[1]);
+        }
         BufferPoolMXBean direct = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
                 .filter(b -> b.getName().equals("direct")).findFirst().orElseThrow();
         Peak peak = new Peak(direct);
-        Thread sampler = Thread.ofPlatform().daemon().start(peak);
-        System.out.printf(Locale.ROOT, "%s, %d processors, rank %d, %d iterations per fit%n",
-                Kernels.defaults().providerName(), Runtime.getRuntime().availableProcessors(), RANK, ITERATIONS);
+        PEAK = peak;
+        System.out.printf(Locale.ROOT, "%s, %d processors, rank %d, %d iterations per fit; off-heap from %s%n",
+                Kernels.defaults().providerName(), Runtime.getRuntime().availableProcessors(), RANK, ITERATIONS,
+                peak.tracking() ? "NMT (Other)" : "the direct pool only: add JAVA_TOOL_OPTIONS=-XX:NativeMemoryTracking=summary");
         if (!which.equals("10m")) {
             run("ML-1M shape", 6_040, 3_706, 1_000_209, peak);
         }
         if (!which.equals("1m")) {
             run("ML-10M shape", 69_878, 10_677, 10_000_054, peak);
         }
-        sampler.interrupt();
     }
 
     private static void run(String name, int users, int items, int nnz, Peak peak) throws Exception {
-        long before = peak.direct.getMemoryUsed();
         try (CsrMatrix a = planted(users, items, nnz, 8, 42); Observations data = Observations.of(a)) {
             long factors = (long) (users + items) * RANK * Float.BYTES + (long) (users + items) * Float.BYTES;
             double budget = 1.2 * (a.nnz() * 8.0 * 2 + factors);
@@ -64,21 +74,21 @@ public final class SolverShapes {
                 try (Parallel parallel = threads == 1 ? null : Parallel.threads(threads)) {
                     Kernels kernels = Kernels.of(Backend.PANAMA, threads == 1 ? Parallel.sequential() : parallel);
                     for (int grid : new int[] {8, 32}) {
-                        fit(name, threads, "SGD grid " + grid, users, items, peak, before, budget, m ->
+                        fit(name, threads, "SGD grid " + grid, users, items, peak, budget, m ->
                                 Sgd.builder().maxEpochs(ITERATIONS).learningRate(LearningRate.constant(0.005))
-                                        .regularization(Regularization.of(0.05f)).grid(grid).kernels(kernels).build()
+                                        .regularization(Regularization.of(0.05f)).grid(grid).kernels(kernels).listener(CPU).build()
                                         .fit(m, data), kernels);
                     }
                     for (RowSolver solver : new RowSolver[] {RowSolver.cholesky(), RowSolver.conjugateGradient(3)}) {
-                        fit(name, threads, "ALS " + solver, users, items, peak, before, budget, m ->
+                        fit(name, threads, "ALS " + solver, users, items, peak, budget, m ->
                                 Als.builder().maxIterations(ITERATIONS).solver(solver).reportObjective(false)
                                         .regularization(new Regularization(0.05f, 0.05f)).weightedRegularization(true)
-                                        .kernels(kernels).build().fit(m, data), kernels);
+                                        .kernels(kernels).listener(CPU).build().fit(m, data), kernels);
                     }
-                    fit(name, threads, "ALS cholesky + objective", users, items, peak, before, budget, m ->
-                            Als.builder().maxIterations(3).solver(RowSolver.cholesky())
+                    fit(name, threads, "ALS cholesky + objective", users, items, peak, budget, m ->
+                            Als.builder().maxIterations(Math.min(3, ITERATIONS)).solver(RowSolver.cholesky())
                                     .regularization(new Regularization(0.05f, 0.05f)).weightedRegularization(true)
-                                    .kernels(kernels).build().fit(m, data), kernels);
+                                    .kernels(kernels).listener(CPU).build().fit(m, data), kernels);
                 }
             }
         }
@@ -88,18 +98,29 @@ public final class SolverShapes {
         History run(FactorModel model);
     }
 
-    private static void fit(String name, int threads, String what, int users, int items, Peak peak, long base,
-                            double budget, Fit fit, Kernels kernels) {
+    private static void fit(String name, int threads, String what, int users, int items, Peak peak, double budget, Fit fit, Kernels kernels) {
         peak.reset();
         try (FactorModel m = FactorModel.create(users, items, RANK, true, Initializer.normal(0.1, 1), kernels)) {
+            CPU_MARKS.clear();
+            CPU_MARKS.add(THREADS.getCurrentThreadCpuTime());
             History h = fit.run(m);
             double[] s = h.seconds();
             double[] rest = Arrays.copyOfRange(s, 1, s.length);
             Arrays.sort(rest);
-            System.out.printf(Locale.ROOT, "%-13s %d thread%s %-30s first %.3f s, median %.3f s (min %.3f, max %.3f);"
+            // With one thread all work runs on this thread, so its CPU time is immune to other load.
+            String cpu = "";
+            if (threads == 1 && CPU_MARKS.size() == s.length + 1) {
+                double[] c = new double[s.length - 1];
+                for (int t = 1; t < s.length; t++) {
+                    c[t - 1] = (CPU_MARKS.get(t + 1) - CPU_MARKS.get(t)) * 1e-9;
+                }
+                Arrays.sort(c);
+                cpu = String.format(Locale.ROOT, ", CPU median %.3f s", c[c.length / 2]);
+            }
+            System.out.printf(Locale.ROOT, "%-13s %d thread%s %-30s first %.3f s, median %.3f s (min %.3f, max %.3f)%s;"
                             + " peak off-heap %.1f MB (%.2f of budget)%n",
                     name, threads, threads == 1 ? " " : "s", what, s[0], rest[rest.length / 2], rest[0],
-                    rest[rest.length - 1], peak.max() / 1e6, peak.max() / budget);
+                    rest[rest.length - 1], cpu, peak.max() / 1e6, peak.max() / budget);
         }
     }
 
@@ -183,35 +204,50 @@ public final class SolverShapes {
         return x;
     }
 
-    /** The largest "direct" pool size seen since the last reset, sampled every millisecond. */
-    private static final class Peak implements Runnable {
+    /**
+     * The largest off-heap use seen since the last reset. Native segments from arenas are not in the
+     * "direct" buffer pool (it stays at 0 here), so the figure is NMT's "Other" category (where
+     * Unsafe-allocated memory, and so every arena, is booked), read through the DiagnosticCommand MBean
+     * at the start of each fit and after every iteration, when the fit's workspaces are all live. It needs
+     * -XX:NativeMemoryTracking=summary; without it the figure is the "direct" pool's.
+     */
+    private static final class Peak {
         final BufferPoolMXBean direct;
-        private volatile long max;
+        private long max;
 
         Peak(BufferPoolMXBean direct) {
             this.direct = direct;
         }
 
         void reset() {
-            max = direct.getMemoryUsed();
+            max = 0;
+            sample();
         }
 
         long max() {
-            return Math.max(max, direct.getMemoryUsed());
+            sample();
+            return max;
         }
 
-        @Override
-        public void run() {
-            while (!Thread.currentThread().isInterrupted()) {
-                long used = direct.getMemoryUsed();
-                if (used > max) {
-                    max = used;
-                }
-                try {
-                    Thread.sleep(1);
-                } catch (InterruptedException e) {
-                    return;
-                }
+        void sample() {
+            max = Math.max(max, Math.max(direct.getMemoryUsed(), nmtOther()));
+        }
+
+        boolean tracking() {
+            return nmtOther() > 0;
+        }
+
+        private static long nmtOther() {
+            try {
+                javax.management.MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+                javax.management.ObjectName name = new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand");
+                String out = (String) server.invoke(name, "vmNativeMemory", new Object[] {new String[] {"summary"}},
+                        new String[] {String[].class.getName()});
+                java.util.regex.Matcher m = java.util.regex.Pattern
+                        .compile("Other \\(reserved=(\\d+)KB, committed=(\\d+)KB\\)").matcher(out);
+                return m.find() ? Long.parseLong(m.group(2)) * 1024 : 0;
+            } catch (Exception e) {
+                return 0;
             }
         }
     }
