@@ -205,16 +205,18 @@ public final class Als {
             List<AutoCloseable> made = new ArrayList<>();
             try {
                 gramian = track(made, DenseMatrix.zeros(rank, rank));
+                // The loss, its gradients and (implicit) the scores exist only to report the objective:
+                // without reporting they would be most of the fit's off-heap memory.
                 if (implicit()) {
-                    otherGramian = track(made, DenseMatrix.zeros(rank, rank));
+                    otherGramian = reportObjective ? track(made, DenseMatrix.zeros(rank, rank)) : null;
                     loss = null;
                     gradients = null;
-                    scores = track(made, data.byUser().copyStructure());
+                    scores = reportObjective ? track(made, data.byUser().copyStructure()) : null;
                 } else {
                     otherGramian = null;
-                    loss = track(made, SquaredLoss.l4(data, lambda1, lambda2,
-                            weighted ? Regularization.none() : regularization, kernels));
-                    gradients = track(made, Gradients.like(model));
+                    loss = reportObjective ? track(made, SquaredLoss.l4(data, lambda1, lambda2,
+                            weighted ? Regularization.none() : regularization, kernels)) : null;
+                    gradients = reportObjective ? track(made, Gradients.like(model)) : null;
                     scores = model.hasBiases() ? track(made, data.byUser().copyStructure()) : null;
                 }
             } catch (RuntimeException | Error e) {
