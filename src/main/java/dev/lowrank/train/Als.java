@@ -49,6 +49,8 @@ public final class Als {
 
     /** Rows gathered per {@link Kernels#gramUpper} call: 1024 rows of k + 1 floats stay in L2. */
     private static final int CHUNK_ROWS = 1024;
+    /** From this many observations in a chunk, a row's S is formed by GEMM rather than gramUpper. */
+    private static final int GEMM_MIN_ROWS = 48;
     /** Target work (multiply-adds) per parallel block of rows. */
     private static final long BLOCK_WORK = 1L << 20;
 
@@ -137,6 +139,7 @@ public final class Als {
     private static final class Workspace implements AutoCloseable {
         final DenseMatrix rows;
         final DenseMatrix gram;
+        final float[] upper;
         final float[] system;
         final float[] rhs;
         final float[] x;
@@ -151,6 +154,7 @@ public final class Als {
             boolean cg = kind == RowSolver.Kind.CONJUGATE_GRADIENT;
             rows = DenseMatrix.zeros(cg ? 1 : CHUNK_ROWS, dim);
             gram = DenseMatrix.zeros(cg ? 1 : dim, cg ? 1 : dim);
+            upper = new float[cg ? 0 : dim * dim];
             system = new float[cg ? 0 : dim * dim];
             rhs = new float[dim];
             x = new float[dim];
@@ -372,15 +376,24 @@ public final class Als {
                         }
                     }
                 }
-                // S of the chunk as a GEMM (the packed, register-tiled kernel) in this thread: it runs at several
-                // times the speed of a triangle-only rank update, which more than pays for the lower half.
-                serial.gemm(1f, Op.TRANSPOSE, n == CHUNK_ROWS ? rows : rows.rowView(0, n), Op.IDENTITY,
-                        n == CHUNK_ROWS ? rows : rows.rowView(0, n), 0f, ws.gram);
-                MemorySegment gs = ws.gram.segment();
-                for (int r = 0; r < dim; r++) {
-                    long ro = ws.gram.offset(r, 0);
-                    for (int c = r; c < dim; c++) {
-                        m[r * dim + c] += gs.get(ValueLayout.JAVA_FLOAT, ro + (long) c * Float.BYTES);
+                if (n < GEMM_MIN_ROWS) {
+                    // Few rows: the triangle-only rank update, with no packing to pay for.
+                    kernels.gramUpper(rows, 0, n, ws.upper);
+                    for (int e = 0; e < dim * dim; e++) {
+                        m[e] += ws.upper[e];
+                    }
+                } else {
+                    // Many rows: S as a GEMM (the packed, register-tiled kernel) in this thread, which runs
+                    // faster than the triangle-only update even though it also computes the lower half.
+                    DenseMatrix panel = n == CHUNK_ROWS ? rows : rows.rowView(0, n);
+                    serial.gemm(1f, Op.TRANSPOSE, panel, Op.IDENTITY, panel, 0f, ws.gram);
+                    MemorySegment gs = ws.gram.segment();
+                    for (int r = 0; r < dim; r++) {
+                        MemorySegment.copy(gs, ValueLayout.JAVA_FLOAT, ws.gram.offset(r, r), ws.upper, 0, dim - r);
+                        int base = r * dim;
+                        for (int c = r; c < dim; c++) {
+                            m[base + c] += ws.upper[c - r];
+                        }
                     }
                 }
             }
