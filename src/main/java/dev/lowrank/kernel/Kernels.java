@@ -642,6 +642,112 @@ public final class Kernels {
                 rowStart, rowEnd);
     }
 
+    /**
+     * The matrix-free product of row {@code row}'s normal equations with x, for conjugate-gradient row
+     * solves: for each stored entry (j, a_p) of that row of A, in storage order, s_p = y_j·x and
+     * out += ((scale + valueScale·a_p)·s_p + shift)·y_j, where y_j is row j of Y (A has Y's rows as
+     * columns). {@code out} is accumulated into. Returns Σ s_p (float, storage order). Costs
+     * O(nnz_row·k) and never forms the k×k matrix. Runs in the calling thread and allocates nothing.
+     */
+    public float normalApply(CsrMatrix a, int row, DenseMatrix y, float[] x, float scale, float valueScale,
+                             float shift, float[] out) {
+        requireOpen(a, "A");
+        requireOpen(y, "Y");
+        Objects.checkIndex(row, a.rows());
+        requireRowsMatchColumns(a, y);
+        requireLength(x, "x", y.cols());
+        requireLength(out, "out", y.cols());
+        return provider.normalApply(a, row, y, x, scale, valueScale, shift, out);
+    }
+
+    /**
+     * The right-hand side of row {@code row}'s normal equations: out += Σ_p t_p·y_j with
+     * t_p = valueScale·a_p + shift + biasScale·yBias_j over the row's stored entries (j, a_p), in storage
+     * order; {@code yBias} is a 1×(Y's rows) matrix or null (then that term is 0). Returns Σ t_p (float).
+     * Runs in the calling thread and allocates nothing.
+     */
+    public float normalRhs(CsrMatrix a, int row, DenseMatrix y, float valueScale, float shift, DenseMatrix yBias,
+                           float biasScale, float[] out) {
+        requireOpen(a, "A");
+        requireOpen(y, "Y");
+        Objects.checkIndex(row, a.rows());
+        requireRowsMatchColumns(a, y);
+        requireLength(out, "out", y.cols());
+        if (yBias != null) {
+            requireOpen(yBias, "yBias");
+            if (yBias.rows() != 1 || yBias.cols() != y.rows()) {
+                throw new IllegalArgumentException("yBias is " + yBias.shape() + " but Y is " + y.shape()
+                        + ": one bias per row of Y is needed");
+            }
+        }
+        return provider.normalRhs(a, row, y, valueScale, shift, yBias, biasScale, out);
+    }
+
+    /**
+     * Plain SGD over ratings {@code [from, to)} of the parallel arrays (user, item, value), visited in
+     * that order, for the squared loss: with e = value − (u_i·v_j [+ mu + b_i + c_j]),
+     * b_i ← biasShrink·b_i + rate·e and c_j likewise (only when the bias rows are given), then
+     * u_i ← factorShrink·u_i + rate·e·v_j and v_j ← factorShrink·v_j + rate·e·u_i (from the old rows).
+     * Returns Σ e² (double, in order). Validates once per call, then runs the provider's tight loop in the
+     * calling thread without allocating: the caller runs disjoint blocks on different threads.
+     */
+    public double sgdPass(DenseMatrix u, DenseMatrix v, int[] users, int[] items, float[] values, int from, int to,
+                          DenseMatrix userBias, DenseMatrix itemBias, float mu, float rate, float factorShrink,
+                          float biasShrink) {
+        requireOpen(u, "U");
+        requireOpen(v, "V");
+        if (u.cols() != v.cols()) {
+            throw new IllegalArgumentException("U is " + u.shape() + " but V is " + v.shape() + ": ranks differ");
+        }
+        if (u.segment().asOverlappingSlice(v.segment()).isPresent()) {
+            throw new IllegalArgumentException("U and V share memory");
+        }
+        Objects.requireNonNull(users, "users");
+        Objects.requireNonNull(items, "items");
+        Objects.requireNonNull(values, "values");
+        if (users.length != items.length || users.length != values.length) {
+            throw new IllegalArgumentException("users, items and values have lengths " + users.length + ", "
+                    + items.length + " and " + values.length + " but must be parallel arrays");
+        }
+        Objects.checkFromToIndex(from, to, users.length);
+        for (int t = from; t < to; t++) {
+            Objects.checkIndex(users[t], u.rows());
+            Objects.checkIndex(items[t], v.rows());
+        }
+        if ((userBias == null) != (itemBias == null)) {
+            throw new IllegalArgumentException("give both bias rows or neither");
+        }
+        if (userBias != null) {
+            requireOpen(userBias, "userBias");
+            requireOpen(itemBias, "itemBias");
+            if (userBias.rows() != 1 || userBias.cols() != u.rows() || itemBias.rows() != 1 || itemBias.cols() != v.rows()) {
+                throw new IllegalArgumentException("userBias is " + userBias.shape() + " and itemBias " + itemBias.shape()
+                        + " but U is " + u.shape() + " and V is " + v.shape() + ": one bias per row is needed");
+            }
+        }
+        requireFinite(mu, "mu");
+        requireFinite(rate, "rate");
+        requireFinite(factorShrink, "factorShrink");
+        requireFinite(biasShrink, "biasShrink");
+        return provider.sgdPass(u, v, users, items, values, from, to, userBias, itemBias, mu, rate, factorShrink,
+                biasShrink);
+    }
+
+    private static void requireRowsMatchColumns(CsrMatrix a, DenseMatrix y) {
+        if (a.cols() != y.rows()) {
+            throw new IllegalArgumentException("A is " + a.rows() + "x" + a.cols() + " but Y is " + y.shape()
+                    + ": A's columns must index Y's rows");
+        }
+    }
+
+    private static void requireLength(float[] array, String name, int length) {
+        Objects.requireNonNull(array, name);
+        if (array.length < length) {
+            throw new IllegalArgumentException(name + " has length " + array.length + " but Y's rows have "
+                    + length + " columns");
+        }
+    }
+
     // ---------------------------------------------------------------- helpers
 
     @FunctionalInterface

@@ -1,6 +1,7 @@
 package dev.lowrank.train;
 
 import dev.lowrank.kernel.Kernels;
+import dev.lowrank.kernel.Op;
 import dev.lowrank.loss.Gradients;
 import dev.lowrank.loss.Observations;
 import dev.lowrank.loss.Regularization;
@@ -8,6 +9,7 @@ import dev.lowrank.loss.SquaredLoss;
 import dev.lowrank.matrix.CsrMatrix;
 import dev.lowrank.matrix.DenseMatrix;
 import dev.lowrank.model.FactorModel;
+import dev.lowrank.parallel.Parallel;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.time.Duration;
@@ -47,6 +49,8 @@ public final class Als {
 
     /** Rows gathered per {@link Kernels#gramUpper} call: 1024 rows of k + 1 floats stay in L2. */
     private static final int CHUNK_ROWS = 1024;
+    /** From this many observations in a chunk, a row's S is formed by GEMM rather than gramUpper. */
+    private static final int GEMM_MIN_ROWS = 48;
     /** Target work (multiply-adds) per parallel block of rows. */
     private static final long BLOCK_WORK = 1L << 20;
 
@@ -57,6 +61,9 @@ public final class Als {
     private final Regularization regularization;
     /** NaN for explicit feedback. */
     private final float alpha;
+    private final RowSolver solver;
+    private final boolean weighted;
+    private final boolean reportObjective;
 
     private Als(Builder b) {
         this.stop = b.stop;
@@ -65,6 +72,9 @@ public final class Als {
         this.lambda2 = b.lambda2;
         this.regularization = b.regularization;
         this.alpha = b.alpha;
+        this.solver = b.solver;
+        this.weighted = b.weighted;
+        this.reportObjective = b.reportObjective;
     }
 
     /** Explicit-feedback ALS with λ1 = 1, λ2 = 0, ρ = 0.1 on factors and biases, 10 iterations. */
@@ -103,12 +113,12 @@ public final class Als {
                         model.hasBiases() ? model.userBiases() : null, model.hasBiases() ? model.itemBiases() : null, "user");
                 run.halfStep(data.byItem(), model.itemFactors(), model.userFactors(),
                         model.hasBiases() ? model.itemBiases() : null, model.hasBiases() ? model.userBiases() : null, "item");
-                double value = run.objective();
-                if (!Double.isFinite(value)) {
+                double value = reportObjective ? run.objective() : Double.NaN;
+                if (reportObjective && !Double.isFinite(value)) {
                     throw new ArithmeticException("ALS diverged at iteration " + recorder.nextEpoch() + ": the objective is "
                             + value + " at rank " + k + "; the data or the weights overflow float (raise the regularization)");
                 }
-                done = recorder.record(value, run.gradientNorm(), Double.NaN, (System.nanoTime() - start) * 1e-9);
+                done = recorder.record(value, reportObjective ? run.gradientNorm() : Double.NaN, Double.NaN, (System.nanoTime() - start) * 1e-9);
             }
         }
         return recorder.history();
@@ -125,23 +135,41 @@ public final class Als {
         }
     }
 
-    /** Per-worker scratch: a chunk of gathered rows, the normal matrix and right-hand side. */
+    /** Per-worker scratch: a chunk of gathered rows, the normal matrix and right-hand side, CG vectors. */
     private static final class Workspace implements AutoCloseable {
         final DenseMatrix rows;
-        final float[] gram;
+        final DenseMatrix gram;
+        final float[] upper;
         final float[] system;
         final float[] rhs;
+        final float[] x;
+        final float[] r;
+        final float[] p;
+        final float[] ap;
+        final float[] factorIn;
+        final float[] factorOut;
+        final Nnls nnls;
 
-        Workspace(int dim) {
-            rows = DenseMatrix.zeros(CHUNK_ROWS, dim);
-            gram = new float[dim * dim];
-            system = new float[dim * dim];
+        Workspace(int dim, int rank, RowSolver.Kind kind) {
+            boolean cg = kind == RowSolver.Kind.CONJUGATE_GRADIENT;
+            rows = DenseMatrix.zeros(cg ? 1 : CHUNK_ROWS, dim);
+            gram = DenseMatrix.zeros(cg ? 1 : dim, cg ? 1 : dim);
+            upper = new float[cg ? 0 : dim * dim];
+            system = new float[cg ? 0 : dim * dim];
             rhs = new float[dim];
+            x = new float[dim];
+            r = new float[dim];
+            p = new float[dim];
+            ap = new float[dim];
+            factorIn = new float[rank];
+            factorOut = new float[rank];
+            nnls = kind == RowSolver.Kind.NON_NEGATIVE ? new Nnls(dim) : null;
         }
 
         @Override
         public void close() {
             rows.close();
+            gram.close();
         }
     }
 
@@ -163,6 +191,9 @@ public final class Als {
         final CsrMatrix scores;
         final int[] userBlocks;
         final int[] itemBlocks;
+        final RowSolver rowSolver;
+        /** The same kernels without fork/join, for the per-row products inside a row block. */
+        final Kernels serial;
 
         Run(FactorModel model, Observations data) {
             this.model = model;
@@ -170,21 +201,26 @@ public final class Als {
             this.rank = model.rank();
             this.offset = model.hasBiases() ? 1 : 0;
             this.dim = rank + offset;
+            this.rowSolver = solver.at(rank);
+            this.serial = kernels.withParallel(Parallel.sequential());
             this.gramianArray = new float[rank * rank];
             this.userBlocks = rowBlocks(data.byUser(), dim);
             this.itemBlocks = rowBlocks(data.byItem(), dim);
             List<AutoCloseable> made = new ArrayList<>();
             try {
                 gramian = track(made, DenseMatrix.zeros(rank, rank));
+                // The loss, its gradients and (implicit) the scores exist only to report the objective:
+                // without reporting they would be most of the fit's off-heap memory.
                 if (implicit()) {
-                    otherGramian = track(made, DenseMatrix.zeros(rank, rank));
+                    otherGramian = reportObjective ? track(made, DenseMatrix.zeros(rank, rank)) : null;
                     loss = null;
                     gradients = null;
-                    scores = track(made, data.byUser().copyStructure());
+                    scores = reportObjective ? track(made, data.byUser().copyStructure()) : null;
                 } else {
                     otherGramian = null;
-                    loss = track(made, SquaredLoss.l4(data, lambda1, lambda2, regularization, kernels));
-                    gradients = track(made, Gradients.like(model));
+                    loss = reportObjective ? track(made, SquaredLoss.l4(data, lambda1, lambda2,
+                            weighted ? Regularization.none() : regularization, kernels)) : null;
+                    gradients = reportObjective ? track(made, Gradients.like(model)) : null;
                     scores = model.hasBiases() ? track(made, data.byUser().copyStructure()) : null;
                 }
             } catch (RuntimeException | Error e) {
@@ -239,7 +275,7 @@ public final class Als {
             kernels.parallel().forEachBlock(blocks.length - 1, blk -> {
                 Workspace ws = idle.poll();
                 if (ws == null) {
-                    ws = new Workspace(dim);
+                    ws = new Workspace(dim, rank, rowSolver.kind());
                     synchronized (all) {
                         all.add(ws);
                     }
@@ -256,11 +292,8 @@ public final class Als {
 
         private void solveRow(CsrMatrix a, int i, DenseMatrix x, DenseMatrix y, DenseMatrix xBias, DenseMatrix yBias,
                               float mu, Workspace ws, String side) {
-            MemorySegment offsets = a.rowOffsets();
-            MemorySegment cols = a.columnIndices();
-            MemorySegment values = a.values();
-            long start = offsets.getAtIndex(ValueLayout.JAVA_LONG, i);
-            long end = offsets.getAtIndex(ValueLayout.JAVA_LONG, i + 1L);
+            long start = a.rowStart(i);
+            long end = a.rowEnd(i);
             MemorySegment xs = x.segment();
             if (start == end) {
                 // No observations: the right-hand side is 0, so 0 is a minimiser (the only one when ρ_f > 0).
@@ -270,10 +303,58 @@ public final class Als {
                 }
                 return;
             }
-            float[] m = ws.system;
+            // ALS-WR (Zhou et al. 2008) scales both penalties by the row's observation count.
+            float count = weighted ? (float) (end - start) : 1f;
+            float rhoF = regularization.factors() * count;
+            float rhoB = regularization.biases() * count;
             float[] rhs = ws.rhs;
-            java.util.Arrays.fill(m, 0f);
             java.util.Arrays.fill(rhs, 0f);
+            java.util.Arrays.fill(ws.factorOut, 0f);
+            // Explicit: targets λ1·(a − μ − c_j), unit weights. Implicit: targets 1 + α·a, weights α·a.
+            float rhsSum = implicit()
+                    ? kernels.normalRhs(a, i, y, alpha, 1f, null, 0f, ws.factorOut)
+                    : kernels.normalRhs(a, i, y, lambda1, -lambda1 * mu, yBias, -lambda1, ws.factorOut);
+            if (offset == 1) {
+                rhs[0] = rhsSum;
+            }
+            System.arraycopy(ws.factorOut, 0, rhs, offset, rank);
+            boolean solved = switch (rowSolver.kind()) {
+                case CONJUGATE_GRADIENT -> conjugateGradient(a, i, x, y, xBias, rhoF, rhoB, ws);
+                case CHOLESKY -> {
+                    formSystem(a, start, end, y, rhoF, rhoB, ws);
+                    yield choleskySolve(ws.system, rhs);
+                }
+                case NON_NEGATIVE -> {
+                    formSystem(a, start, end, y, rhoF, rhoB, ws);
+                    yield ws.nnls.solve(ws.system, rhs, dim, offset);
+                }
+            };
+            if (!solved) {
+                throw new ArithmeticException("the normal equations of " + side + " " + i + " (" + (end - start)
+                        + " observations, rank " + rank + ") are singular; use a positive factor regularization");
+            }
+            float[] result = rowSolver.kind() == RowSolver.Kind.CONJUGATE_GRADIENT ? ws.x : rhs;
+            if (xBias != null) {
+                xBias.set(0, i, result[0]);
+            }
+            MemorySegment.copy(result, offset, xs, ValueLayout.JAVA_FLOAT, x.offset(i, 0), rank);
+        }
+
+        private boolean choleskySolve(float[] m, float[] rhs) {
+            try {
+                kernels.choleskySolve(m, rhs, dim);
+                return true;
+            } catch (ArithmeticException e) {
+                return false;
+            }
+        }
+
+        /** The upper triangle of the row's (k+1)×(k+1) normal matrix into ws.system, from gathered chunks. */
+        private void formSystem(CsrMatrix a, long start, long end, DenseMatrix y, float rhoF, float rhoB, Workspace ws) {
+            MemorySegment cols = a.columnIndices();
+            MemorySegment values = a.values();
+            float[] m = ws.system;
+            java.util.Arrays.fill(m, 0, dim * dim, 0f);
             DenseMatrix rows = ws.rows;
             MemorySegment rs = rows.segment();
             MemorySegment ys = y.segment();
@@ -282,29 +363,38 @@ public final class Als {
                 for (int t = 0; t < n; t++) {
                     long p = chunk + t;
                     int j = cols.getAtIndex(ValueLayout.JAVA_INT, p);
-                    float aij = values.getAtIndex(ValueLayout.JAVA_FLOAT, p);
                     long row = rows.offset(t, 0);
                     if (offset == 1) {
                         rs.set(ValueLayout.JAVA_FLOAT, row, 1f);
                     }
                     MemorySegment.copy(ys, y.offset(j, 0), rs, row + (long) offset * Float.BYTES, (long) rank * Float.BYTES);
-                    // Explicit: target λ1·(a − μ − c_j), unit weight. Implicit: target 1 + α·a, weight α·a.
-                    float target = implicit() ? 1f + alpha * aij
-                            : lambda1 * (aij - mu - (yBias == null ? 0f : yBias.get(0, j)));
-                    for (int c = 0; c < dim; c++) {
-                        rhs[c] += target * rs.get(ValueLayout.JAVA_FLOAT, row + (long) c * Float.BYTES);
-                    }
                     if (implicit()) {
-                        float w = (float) Math.sqrt(alpha * aij);
+                        float w = (float) Math.sqrt(alpha * values.getAtIndex(ValueLayout.JAVA_FLOAT, p));
                         for (int c = 0; c < dim; c++) {
                             long o = row + (long) c * Float.BYTES;
                             rs.set(ValueLayout.JAVA_FLOAT, o, w * rs.get(ValueLayout.JAVA_FLOAT, o));
                         }
                     }
                 }
-                kernels.gramUpper(rows, 0, n, ws.gram);
-                for (int e = 0; e < dim * dim; e++) {
-                    m[e] += ws.gram[e];
+                if (n < GEMM_MIN_ROWS) {
+                    // Few rows: the triangle-only rank update, with no packing to pay for.
+                    kernels.gramUpper(rows, 0, n, ws.upper);
+                    for (int e = 0; e < dim * dim; e++) {
+                        m[e] += ws.upper[e];
+                    }
+                } else {
+                    // Many rows: S as a GEMM (the packed, register-tiled kernel) in this thread, which runs
+                    // faster than the triangle-only update even though it also computes the lower half.
+                    DenseMatrix panel = n == CHUNK_ROWS ? rows : rows.rowView(0, n);
+                    serial.gemm(1f, Op.TRANSPOSE, panel, Op.IDENTITY, panel, 0f, ws.gram);
+                    MemorySegment gs = ws.gram.segment();
+                    for (int r = 0; r < dim; r++) {
+                        MemorySegment.copy(gs, ValueLayout.JAVA_FLOAT, ws.gram.offset(r, r), ws.upper, 0, dim - r);
+                        int base = r * dim;
+                        for (int c = r; c < dim; c++) {
+                            m[base + c] += ws.upper[c - r];
+                        }
+                    }
                 }
             }
             // m holds S (implicit: the α-weighted S) in its upper triangle; now form the system.
@@ -322,24 +412,101 @@ public final class Als {
                         m[e] = lambda1 * m[e];
                     }
                 }
-                m[r * dim + r] += r < offset ? regularization.biases() : regularization.factors();
+                m[r * dim + r] += r < offset ? rhoB : rhoF;
             }
-            try {
-                kernels.choleskySolve(m, rhs, dim);
-            } catch (ArithmeticException e) {
-                throw new ArithmeticException("the normal equations of " + side + " " + i + " (" + (end - start)
-                        + " observations, rank " + rank + ") are singular; use a positive factor regularization");
+        }
+
+        /**
+         * {@code steps} CG iterations on the row's normal equations, from the row's current value (the
+         * warm start), with the matrix applied matrix-free. CG minimises the row's quadratic over a
+         * growing Krylov space around the start, so every step lowers (never raises) the half-step
+         * objective. Scalars are reduced in double, in index order. The result is left in ws.x.
+         */
+        private boolean conjugateGradient(CsrMatrix a, int i, DenseMatrix x, DenseMatrix y, DenseMatrix xBias,
+                                          float rhoF, float rhoB, Workspace ws) {
+            float[] z = ws.x;
+            float[] r = ws.r;
+            float[] p = ws.p;
+            float[] ap = ws.ap;
+            float[] b = ws.rhs;
+            if (offset == 1) {
+                z[0] = xBias.get(0, i);
             }
-            if (xBias != null) {
-                xBias.set(0, i, rhs[0]);
+            MemorySegment.copy(x.segment(), ValueLayout.JAVA_FLOAT, x.offset(i, 0), z, offset, rank);
+            apply(a, i, y, z, ap, rhoF, rhoB, ws);
+            double rr = 0;
+            for (int c = 0; c < dim; c++) {
+                r[c] = b[c] - ap[c];
+                p[c] = r[c];
+                rr += (double) r[c] * r[c];
             }
-            MemorySegment.copy(rhs, offset, xs, ValueLayout.JAVA_FLOAT, x.offset(i, 0), rank);
+            // Below a residual of float rounding (relative to the start) further steps only add noise.
+            double floor = rr * 1e-14;
+            for (int step = 0; step < rowSolver.steps() && rr > floor; step++) {
+                apply(a, i, y, p, ap, rhoF, rhoB, ws);
+                double pap = 0;
+                for (int c = 0; c < dim; c++) {
+                    pap += (double) p[c] * ap[c];
+                }
+                if (Double.isNaN(pap)) {
+                    return false;
+                }
+                if (!(pap > 0)) {
+                    // No curvature left along p (a singular system, or p lost to underflow): stop here.
+                    break;
+                }
+                float step1 = (float) (rr / pap);
+                double next = 0;
+                for (int c = 0; c < dim; c++) {
+                    z[c] += step1 * p[c];
+                    r[c] -= step1 * ap[c];
+                    next += (double) r[c] * r[c];
+                }
+                float beta = (float) (next / rr);
+                for (int c = 0; c < dim; c++) {
+                    p[c] = r[c] + beta * p[c];
+                }
+                rr = next;
+            }
+            return true;
+        }
+
+        /** out = M·v for the row's normal matrix M, without forming it (see the class comment for M). */
+        private void apply(CsrMatrix a, int i, DenseMatrix y, float[] v, float[] out, float rhoF, float rhoB, Workspace ws) {
+            float[] vf = ws.factorIn;
+            float[] of = ws.factorOut;
+            System.arraycopy(v, offset, vf, 0, rank);
+            java.util.Arrays.fill(of, 0f);
+            if (implicit()) {
+                kernels.normalApply(a, i, y, vf, 0f, alpha, 0f, of);
+            } else {
+                float v0 = offset == 1 ? v[0] : 0f;
+                // Observed part: bias row λ1·Σ(v0 + s_j); factor rows Σ v_j(λ1·v0 + (λ1 − λ2)·s_j).
+                float sum = kernels.normalApply(a, i, y, vf, lambda1 - lambda2, 0f, lambda1 * v0, of);
+                if (offset == 1) {
+                    out[0] = lambda1 * ((a.rowEnd(i) - a.rowStart(i)) * v0 + sum) + rhoB * v0;
+                }
+            }
+            boolean gramian = implicit() || lambda2 > 0f;
+            float gScale = implicit() ? 1f : lambda2;
+            for (int r = 0; r < rank; r++) {
+                float acc = of[r] + rhoF * vf[r];
+                if (gramian) {
+                    float g = 0f;
+                    int row = r * rank;
+                    for (int c = 0; c < rank; c++) {
+                        g += gramianArray[row + c] * vf[c];
+                    }
+                    acc += gScale * g;
+                }
+                out[offset + r] = acc;
+            }
         }
 
         /** The objective after the iteration (explicit: SquaredLoss's L4; implicit: see the class comment). */
         double objective() {
             if (!implicit()) {
-                return loss.evaluate(model, gradients);
+                return loss.evaluate(model, gradients) + (weighted ? weightedPenalty() : 0);
             }
             CsrMatrix a = data.byUser();
             DenseMatrix u = model.userFactors();
@@ -361,13 +528,35 @@ public final class Als {
             });
             kernels.gram(u, gramian);
             kernels.gram(v, otherGramian);
-            return observed + kernels.dot(gramian, otherGramian)
-                    + regularization.factors() * (kernels.dot(u, u) + kernels.dot(v, v));
+            return observed + kernels.dot(gramian, otherGramian) + (weighted ? weightedPenalty()
+                    : regularization.factors() * (kernels.dot(u, u) + kernels.dot(v, v)));
         }
 
-        /** ‖∇‖ of the explicit objective after the iteration (NaN for implicit feedback, not computed). */
+        /** ALS-WR's penalty Σ_i n_i(ρ_f‖u_i‖² + ρ_b·b_i²) + the same over items, in double, in row order. */
+        double weightedPenalty() {
+            return weightedPenalty(data.byUser(), model.userFactors(), model.hasBiases() ? model.userBiases() : null)
+                    + weightedPenalty(data.byItem(), model.itemFactors(), model.hasBiases() ? model.itemBiases() : null);
+        }
+
+        private double weightedPenalty(CsrMatrix a, DenseMatrix x, DenseMatrix bias) {
+            double sum = 0;
+            for (int i = 0; i < a.rows(); i++) {
+                long n = a.rowEnd(i) - a.rowStart(i);
+                if (n > 0) {
+                    double row = (double) regularization.factors() * kernels.dot(x, i, x, i);
+                    if (bias != null) {
+                        double bi = bias.get(0, i);
+                        row += regularization.biases() * bi * bi;
+                    }
+                    sum += n * row;
+                }
+            }
+            return sum;
+        }
+
+        /** ‖∇‖ of the explicit objective after the iteration (NaN for implicit feedback and ALS-WR: not computed). */
         double gradientNorm() {
-            return implicit() ? Double.NaN : Math.sqrt(gradients.normSquared(kernels));
+            return implicit() || weighted ? Double.NaN : Math.sqrt(gradients.normSquared(kernels));
         }
 
         @Override
@@ -437,8 +626,37 @@ public final class Als {
         private float lambda2;
         private Regularization regularization = Regularization.of(0.1f);
         private float alpha = Float.NaN;
+        private RowSolver solver = RowSolver.automatic();
+        private boolean weighted;
+        private boolean reportObjective = true;
 
         private Builder() {
+        }
+
+        /** How each row's normal equations are solved (default {@link RowSolver#automatic()}). */
+        public Builder solver(RowSolver solver) {
+            this.solver = Objects.requireNonNull(solver, "solver");
+            return this;
+        }
+
+        /**
+         * ALS-WR (Zhou et al. 2008): each row's penalties ρ_f and ρ_b are multiplied by its number of
+         * observations n_i, i.e. the objective's penalty becomes Σ_i n_i(ρ_f‖u_i‖² + ρ_b·b_i²) + the same
+         * over items. Good λ are then about 100× smaller than without (ρ ≈ 0.05 on MovieLens).
+         */
+        public Builder weightedRegularization(boolean weighted) {
+            this.weighted = weighted;
+            return this;
+        }
+
+        /**
+         * Whether to evaluate the objective after every iteration (default true). It costs about as much
+         * as a Cholesky-free half-step (a full pass over the observations plus the Gramians); without it
+         * the history holds NaN losses and no tolerance rule may be set.
+         */
+        public Builder reportObjective(boolean report) {
+            this.reportObjective = report;
+            return this;
         }
 
         /** At most this many iterations (each a user and an item half-step). */
@@ -506,6 +724,9 @@ public final class Als {
             if (!Float.isNaN(alpha) && (lambda2 != 0f || lambda1 != 1f)) {
                 throw new IllegalArgumentException("observedWeight and unobservedWeight apply to explicit feedback;"
                         + " implicit feedback weighs entries by 1 + alpha·a");
+            }
+            if (!reportObjective && stop.tolerance() > 0) {
+                throw new IllegalArgumentException("a tolerance needs the objective; do not turn reportObjective off");
             }
             return new Als(this);
         }

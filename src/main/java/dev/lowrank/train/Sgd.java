@@ -76,8 +76,8 @@ public final class Sgd {
         DenseMatrix u = model.userFactors();
         DenseMatrix v = model.itemFactors();
         float mu = biases ? model.globalBias() : 0f;
-        MemorySegment b = biases ? model.userBiases().segment() : null;
-        MemorySegment c = biases ? model.itemBiases().segment() : null;
+        DenseMatrix userBias = biases ? model.userBiases() : null;
+        DenseMatrix itemBias = biases ? model.itemBiases() : null;
         double[] blockLoss = new double[grid];
         // The parameters after the last finite epoch, restored if an epoch diverges (made once per fit).
         List<DenseMatrix> params = model.parameters();
@@ -86,15 +86,16 @@ public final class Sgd {
             for (DenseMatrix p : params) {
                 lastFinite.add(p.copy());
             }
-            epochs(recorder, strata, u, v, mu, b, c, blockLoss, params, lastFinite);
+            epochs(recorder, strata, u, v, mu, userBias, itemBias, blockLoss, params, lastFinite);
         } finally {
             lastFinite.forEach(DenseMatrix::close);
         }
         return recorder.history();
     }
 
-    private void epochs(EpochRecorder recorder, Strata strata, DenseMatrix u, DenseMatrix v, float mu, MemorySegment b,
-                        MemorySegment c, double[] blockLoss, List<DenseMatrix> params, List<DenseMatrix> lastFinite) {
+    private void epochs(EpochRecorder recorder, Strata strata, DenseMatrix u, DenseMatrix v, float mu,
+                        DenseMatrix userBias, DenseMatrix itemBias, double[] blockLoss, List<DenseMatrix> params,
+                        List<DenseMatrix> lastFinite) {
         boolean done = false;
         while (!done) {
             int epoch = recorder.nextEpoch();
@@ -115,23 +116,9 @@ public final class Sgd {
                     int[] users = strata.users[p][q];
                     int[] items = strata.items[p][q];
                     float[] values = strata.values[p][q];
-                    double sum = 0;
-                    for (int t = 0; t < users.length; t++) {
-                        int i = users[t];
-                        int j = items[t];
-                        float prediction = kernels.dot(u, i, v, j);
-                        if (b != null) {
-                            prediction += mu + b.getAtIndex(ValueLayout.JAVA_FLOAT, i) + c.getAtIndex(ValueLayout.JAVA_FLOAT, j);
-                        }
-                        float e = values[t] - prediction;
-                        sum += (double) e * e;
-                        if (b != null) {
-                            b.setAtIndex(ValueLayout.JAVA_FLOAT, i, biasShrink * b.getAtIndex(ValueLayout.JAVA_FLOAT, i) + eta * e);
-                            c.setAtIndex(ValueLayout.JAVA_FLOAT, j, biasShrink * c.getAtIndex(ValueLayout.JAVA_FLOAT, j) + eta * e);
-                        }
-                        kernels.sgdUpdate(u, i, v, j, eta * e, factorShrink);
-                    }
-                    blockLoss[p] = sum;
+                    // One validated call per block; the provider's loop then runs without per-rating checks.
+                    blockLoss[p] = kernels.sgdPass(u, v, users, items, values, 0, users.length, userBias, itemBias, mu,
+                            eta, factorShrink, biasShrink);
                 });
                 for (double part : blockLoss) {
                     epochLoss += part;

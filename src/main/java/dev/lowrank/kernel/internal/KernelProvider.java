@@ -81,4 +81,30 @@ public interface KernelProvider {
     double maskedSquaredRows(DenseMatrix a, DenseMatrix mask, DenseMatrix u, DenseMatrix vt, float mu,
                              DenseMatrix userBias, DenseMatrix itemBias, float weight, float lambda2,
                              DenseMatrix gu, DenseMatrix partial, DenseMatrix userBiasGrad, int rowStart, int rowEnd);
+
+    /**
+     * The matrix-free normal-equations product of row {@code row} of {@code a} (conjugate-gradient row
+     * solves): for each stored entry p (column j, value a_p) in storage order, s_p = y_j·x and
+     * out += ((scale + valueScale·a_p)·s_p + shift)·y_j, over y's {@code k = y.cols()} columns (x and out
+     * hold at least k floats; out is accumulated into). Returns Σ s_p, summed in float in storage order.
+     */
+    float normalApply(CsrMatrix a, int row, DenseMatrix y, float[] x, float scale, float valueScale, float shift,
+                      float[] out);
+
+    /**
+     * The right-hand side of row {@code row}'s normal equations: out += Σ_p t_p·y_j with
+     * t_p = valueScale·a_p + shift + biasScale·yBias_j ({@code yBias} a 1×cols row, or null for 0).
+     * Returns Σ t_p, summed in float in storage order.
+     */
+    float normalRhs(CsrMatrix a, int row, DenseMatrix y, float valueScale, float shift, DenseMatrix yBias,
+                    float biasScale, float[] out);
+
+    /**
+     * SGD over the ratings t in [from, to) of the parallel arrays, in that order: with
+     * e = values[t] − (u_i·v_j [+ mu + b_i + c_j]), the biases (when {@code userBias} is not null)
+     * become biasShrink·b + rate·e, then u_i ← factorShrink·u_i + rate·e·v_j and
+     * v_j ← factorShrink·v_j + rate·e·u_i (both from the old rows). Returns Σ e² in double, in order.
+     */
+    double sgdPass(DenseMatrix u, DenseMatrix v, int[] users, int[] items, float[] values, int from, int to,
+                   DenseMatrix userBias, DenseMatrix itemBias, float mu, float rate, float factorShrink, float biasShrink);
 }

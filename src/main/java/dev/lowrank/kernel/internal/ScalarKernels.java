@@ -260,4 +260,82 @@ public final class ScalarKernels implements KernelProvider {
         }
         return loss;
     }
+
+    @Override
+    public float normalApply(CsrMatrix a, int row, DenseMatrix y, float[] x, float scale, float valueScale, float shift,
+                             float[] out) {
+        MemorySegment cols = a.columnIndices();
+        MemorySegment vals = a.values();
+        MemorySegment ys = y.segment();
+        int k = y.cols();
+        float total = 0f;
+        long end = a.rowEnd(row);
+        for (long p = a.rowStart(row); p < end; p++) {
+            long yo = y.offset(cols.getAtIndex(JAVA_INT, p), 0);
+            float s = 0f;
+            for (int t = 0; t < k; t++) {
+                s += ys.get(JAVA_FLOAT, yo + (long) t * Float.BYTES) * x[t];
+            }
+            total += s;
+            float coef = (scale + valueScale * vals.getAtIndex(JAVA_FLOAT, p)) * s + shift;
+            for (int t = 0; t < k; t++) {
+                out[t] += coef * ys.get(JAVA_FLOAT, yo + (long) t * Float.BYTES);
+            }
+        }
+        return total;
+    }
+
+    @Override
+    public float normalRhs(CsrMatrix a, int row, DenseMatrix y, float valueScale, float shift, DenseMatrix yBias,
+                           float biasScale, float[] out) {
+        MemorySegment cols = a.columnIndices();
+        MemorySegment vals = a.values();
+        MemorySegment ys = y.segment();
+        int k = y.cols();
+        float total = 0f;
+        long end = a.rowEnd(row);
+        for (long p = a.rowStart(row); p < end; p++) {
+            int j = cols.getAtIndex(JAVA_INT, p);
+            float target = valueScale * vals.getAtIndex(JAVA_FLOAT, p) + shift;
+            if (yBias != null) {
+                target += biasScale * yBias.get(0, j);
+            }
+            total += target;
+            long yo = y.offset(j, 0);
+            for (int t = 0; t < k; t++) {
+                out[t] += target * ys.get(JAVA_FLOAT, yo + (long) t * Float.BYTES);
+            }
+        }
+        return total;
+    }
+
+    @Override
+    public double sgdPass(DenseMatrix u, DenseMatrix v, int[] users, int[] items, float[] values, int from, int to,
+                          DenseMatrix userBias, DenseMatrix itemBias, float mu, float rate, float factorShrink,
+                          float biasShrink) {
+        MemorySegment us = u.segment();
+        MemorySegment vs = v.segment();
+        MemorySegment b = userBias == null ? null : userBias.segment();
+        MemorySegment c = itemBias == null ? null : itemBias.segment();
+        int k = u.cols();
+        double sum = 0;
+        for (int t = from; t < to; t++) {
+            int i = users[t];
+            int j = items[t];
+            long uo = u.offset(i, 0);
+            long vo = v.offset(j, 0);
+            float prediction = dot(us, uo, vs, vo, k);
+            if (b != null) {
+                prediction += mu + b.getAtIndex(JAVA_FLOAT, i) + c.getAtIndex(JAVA_FLOAT, j);
+            }
+            float e = values[t] - prediction;
+            sum += (double) e * e;
+            if (b != null) {
+                b.setAtIndex(JAVA_FLOAT, i, biasShrink * b.getAtIndex(JAVA_FLOAT, i) + rate * e);
+                c.setAtIndex(JAVA_FLOAT, j, biasShrink * c.getAtIndex(JAVA_FLOAT, j) + rate * e);
+            }
+            sgdUpdate(us, uo, vs, vo, k, rate * e, factorShrink);
+        }
+        return sum;
+    }
 }

@@ -513,28 +513,306 @@ public final class PanamaKernels implements KernelProvider {
         }
     }
 
+    /*
+     * Gram (SYRK-style): out[i][j] = Σ_r a_ri·a_rj for j ≥ i. A 4-row × 2-vector register tile of out is
+     * accumulated over all rows r (4 broadcasts and 2 loads feed 8 independent FMAs), instead of one
+     * load-FMA-store of out per multiply-add. Every element is one FMA chain over r in row order,
+     * whatever tile holds it. Lanes left of the diagonal are computed but not stored.
+     */
+    private static final int GRAM_MR = 4;
+
     @Override
     public void gramUpper(DenseMatrix a, int rowStart, int rowEnd, float[] out) {
         MemorySegment as = a.segment();
         int k = a.cols();
         Arrays.fill(out, 0, k * k, 0f);
-        // Row i of the result gains a_ri · A[r, i..k): a broadcast-FMA over the upper part of row r.
-        for (int r = rowStart; r < rowEnd; r++) {
-            long rowOffset = a.offset(r, 0);
-            for (int i = 0; i < k; i++) {
-                FloatVector ari = FloatVector.broadcast(S, as.get(JAVA_FLOAT, rowOffset + (long) i * Float.BYTES));
-                int j = i;
-                for (; j <= k - L; j += L) {
-                    FloatVector acc = FloatVector.fromArray(S, out, i * k + j);
-                    load(as, rowOffset + (long) j * Float.BYTES).fma(ari, acc).intoArray(out, i * k + j);
+        if (rowStart == rowEnd) {
+            return;
+        }
+        long rowBytes = (long) a.rowStride() * Float.BYTES;
+        long base = a.offset(rowStart, 0);
+        float[] tile = TILE_C.get();
+        for (int i0 = 0; i0 < k; i0 += GRAM_MR) {
+            int rows = Math.min(GRAM_MR, k - i0);
+            long io = (long) i0 * Float.BYTES;
+            VectorMask<Float> rowMask = S.indexInRange(0, rows);
+            for (int j0 = i0 - i0 % L; j0 < k; j0 += 2 * L) {
+                boolean two = j0 + L < k;
+                VectorMask<Float> m0 = S.indexInRange(j0, k);
+                VectorMask<Float> m1 = S.indexInRange(j0 + L, k);
+                boolean full = j0 + 2 * L <= k;
+                FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00;
+                FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+                long jo = (long) j0 * Float.BYTES;
+                long ro = base;
+                for (int r = rowStart; r < rowEnd; r++, ro += rowBytes) {
+                    FloatVector b0;
+                    FloatVector b1;
+                    if (full) {
+                        b0 = load(as, ro + jo);
+                        b1 = load(as, ro + jo + L * 4L);
+                    } else {
+                        b0 = load(as, ro + jo, m0);
+                        b1 = two ? load(as, ro + jo + L * 4L, m1) : FloatVector.zero(S);
+                    }
+                    // The tile's four A values from one masked load (a scalar segment read per value was not inlined).
+                    FloatVector ai = load(as, ro + io, rowMask);
+                    FloatVector a0 = FloatVector.broadcast(S, ai.lane(0));
+                    c00 = b0.fma(a0, c00);
+                    c01 = b1.fma(a0, c01);
+                    if (rows > 1) {
+                        FloatVector a1 = FloatVector.broadcast(S, ai.lane(1));
+                        c10 = b0.fma(a1, c10);
+                        c11 = b1.fma(a1, c11);
+                    }
+                    if (rows > 2) {
+                        FloatVector a2 = FloatVector.broadcast(S, ai.lane(2));
+                        c20 = b0.fma(a2, c20);
+                        c21 = b1.fma(a2, c21);
+                    }
+                    if (rows > 3) {
+                        FloatVector a3 = FloatVector.broadcast(S, ai.lane(3));
+                        c30 = b0.fma(a3, c30);
+                        c31 = b1.fma(a3, c31);
+                    }
                 }
-                if (j < k) {
-                    VectorMask<Float> m = S.indexInRange(j, k);
-                    FloatVector acc = FloatVector.fromArray(S, out, i * k + j, m);
-                    load(as, rowOffset + (long) j * Float.BYTES, m).fma(ari, acc).intoArray(out, i * k + j, m);
+                int width = 2 * L;
+                c00.intoArray(tile, 0);
+                c01.intoArray(tile, L);
+                c10.intoArray(tile, width);
+                c11.intoArray(tile, width + L);
+                c20.intoArray(tile, 2 * width);
+                c21.intoArray(tile, 2 * width + L);
+                c30.intoArray(tile, 3 * width);
+                c31.intoArray(tile, 3 * width + L);
+                for (int ii = 0; ii < rows; ii++) {
+                    int i = i0 + ii;
+                    int from = Math.max(j0, i);
+                    int to = Math.min(k, j0 + width);
+                    if (from < to) {
+                        System.arraycopy(tile, ii * width + (from - j0), out, i * k + from, to - from);
+                    }
                 }
             }
         }
+    }
+
+    @Override
+    public float normalApply(CsrMatrix a, int row, DenseMatrix y, float[] x, float scale, float valueScale, float shift,
+                             float[] out) {
+        MemorySegment cols = a.columnIndices();
+        MemorySegment vals = a.values();
+        MemorySegment ys = y.segment();
+        int k = y.cols();
+        long rowBytes = (long) y.rowStride() * Float.BYTES;
+        int whole = k - k % L;
+        VectorMask<Float> tail = S.indexInRange(whole, k);
+        if (k % L == 0 && k <= 8 * L) {
+            return normalApplyInRegisters(a, row, ys, rowBytes, k / L, x, scale, valueScale, shift, out);
+        }
+        float total = 0f;
+        long end = a.rowEnd(row);
+        for (long p = a.rowStart(row); p < end; p++) {
+            long yo = cols.getAtIndex(JAVA_INT, p) * rowBytes;
+            // Two partial sums (even and odd vectors) so consecutive FMAs do not wait on each other.
+            FloatVector s0 = FloatVector.zero(S);
+            FloatVector s1 = s0;
+            int t = 0;
+            for (; t + 2 * L <= whole; t += 2 * L) {
+                s0 = load(ys, yo + (long) t * Float.BYTES).fma(FloatVector.fromArray(S, x, t), s0);
+                s1 = load(ys, yo + (long) (t + L) * Float.BYTES).fma(FloatVector.fromArray(S, x, t + L), s1);
+            }
+            if (t < whole) {
+                s0 = load(ys, yo + (long) t * Float.BYTES).fma(FloatVector.fromArray(S, x, t), s0);
+            }
+            if (whole < k) {
+                s1 = load(ys, yo + (long) whole * Float.BYTES, tail).fma(FloatVector.fromArray(S, x, whole, tail), s1);
+            }
+            float s = sumLanes(s0.add(s1));
+            total += s;
+            FloatVector coef = FloatVector.broadcast(S, (scale + valueScale * vals.getAtIndex(JAVA_FLOAT, p)) * s + shift);
+            axpyFromSegment(coef, ys, yo, out, whole, tail, k);
+        }
+        return total;
+    }
+
+    /*
+     * k = vectors·L ≤ 8·L: out's row stays in (up to) 8 accumulator registers over all the row's entries,
+     * so each entry costs its y row's loads, the FMAs and one lane reduction, with no store of out until
+     * the end. x is read from L1. The dot uses the same even/odd split as the general path above.
+     */
+    private static float normalApplyInRegisters(CsrMatrix a, int row, MemorySegment ys, long rowBytes, int vectors,
+                                                float[] x, float scale, float valueScale, float shift, float[] out) {
+        MemorySegment cols = a.columnIndices();
+        MemorySegment vals = a.values();
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector o0 = FloatVector.fromArray(S, out, 0);
+        FloatVector o1 = vectors > 1 ? FloatVector.fromArray(S, out, L) : zero;
+        FloatVector o2 = vectors > 2 ? FloatVector.fromArray(S, out, 2 * L) : zero;
+        FloatVector o3 = vectors > 3 ? FloatVector.fromArray(S, out, 3 * L) : zero;
+        FloatVector o4 = vectors > 4 ? FloatVector.fromArray(S, out, 4 * L) : zero;
+        FloatVector o5 = vectors > 5 ? FloatVector.fromArray(S, out, 5 * L) : zero;
+        FloatVector o6 = vectors > 6 ? FloatVector.fromArray(S, out, 6 * L) : zero;
+        FloatVector o7 = vectors > 7 ? FloatVector.fromArray(S, out, 7 * L) : zero;
+        // x past k (vectors < 8) is taken as 0, which with y = 0 there adds exact zeros to the dot.
+        FloatVector x0 = FloatVector.fromArray(S, x, 0);
+        FloatVector x1 = vectors > 1 ? FloatVector.fromArray(S, x, L) : zero;
+        FloatVector x2 = vectors > 2 ? FloatVector.fromArray(S, x, 2 * L) : zero;
+        FloatVector x3 = vectors > 3 ? FloatVector.fromArray(S, x, 3 * L) : zero;
+        FloatVector x4 = vectors > 4 ? FloatVector.fromArray(S, x, 4 * L) : zero;
+        FloatVector x5 = vectors > 5 ? FloatVector.fromArray(S, x, 5 * L) : zero;
+        FloatVector x6 = vectors > 6 ? FloatVector.fromArray(S, x, 6 * L) : zero;
+        FloatVector x7 = vectors > 7 ? FloatVector.fromArray(S, x, 7 * L) : zero;
+        float total = 0f;
+        long end = a.rowEnd(row);
+        for (long p = a.rowStart(row); p < end; p++) {
+            long yo = cols.getAtIndex(JAVA_INT, p) * rowBytes;
+            // Each y vector is loaded once and serves both the dot and the update.
+            FloatVector y0 = load(ys, yo);
+            FloatVector y1 = vectors > 1 ? load(ys, yo + L * 4L) : zero;
+            FloatVector y2 = vectors > 2 ? load(ys, yo + L * 8L) : zero;
+            FloatVector y3 = vectors > 3 ? load(ys, yo + L * 12L) : zero;
+            FloatVector y4 = vectors > 4 ? load(ys, yo + L * 16L) : zero;
+            FloatVector y5 = vectors > 5 ? load(ys, yo + L * 20L) : zero;
+            FloatVector y6 = vectors > 6 ? load(ys, yo + L * 24L) : zero;
+            FloatVector y7 = vectors > 7 ? load(ys, yo + L * 28L) : zero;
+            FloatVector s0 = y0.mul(x0);
+            FloatVector s1 = y1.mul(x1);
+            s0 = y2.fma(x2, s0);
+            s1 = y3.fma(x3, s1);
+            s0 = y4.fma(x4, s0);
+            s1 = y5.fma(x5, s1);
+            s0 = y6.fma(x6, s0);
+            s1 = y7.fma(x7, s1);
+            float s = sumLanes(s0.add(s1));
+            total += s;
+            FloatVector coef = FloatVector.broadcast(S, (scale + valueScale * vals.getAtIndex(JAVA_FLOAT, p)) * s + shift);
+            o0 = y0.fma(coef, o0);
+            o1 = y1.fma(coef, o1);
+            o2 = y2.fma(coef, o2);
+            o3 = y3.fma(coef, o3);
+            o4 = y4.fma(coef, o4);
+            o5 = y5.fma(coef, o5);
+            o6 = y6.fma(coef, o6);
+            o7 = y7.fma(coef, o7);
+        }
+        storeAccumulators(out, vectors, o0, o1, o2, o3, o4, o5, o6, o7);
+        return total;
+    }
+
+    private static void storeAccumulators(float[] out, int vectors, FloatVector o0, FloatVector o1, FloatVector o2,
+                                          FloatVector o3, FloatVector o4, FloatVector o5, FloatVector o6, FloatVector o7) {
+        o0.intoArray(out, 0);
+        if (vectors > 1) o1.intoArray(out, L);
+        if (vectors > 2) o2.intoArray(out, 2 * L);
+        if (vectors > 3) o3.intoArray(out, 3 * L);
+        if (vectors > 4) o4.intoArray(out, 4 * L);
+        if (vectors > 5) o5.intoArray(out, 5 * L);
+        if (vectors > 6) o6.intoArray(out, 6 * L);
+        if (vectors > 7) o7.intoArray(out, 7 * L);
+    }
+
+    @Override
+    public float normalRhs(CsrMatrix a, int row, DenseMatrix y, float valueScale, float shift, DenseMatrix yBias,
+                           float biasScale, float[] out) {
+        MemorySegment cols = a.columnIndices();
+        MemorySegment vals = a.values();
+        MemorySegment ys = y.segment();
+        MemorySegment bs = yBias == null ? null : yBias.segment();
+        int k = y.cols();
+        long rowBytes = (long) y.rowStride() * Float.BYTES;
+        int whole = k - k % L;
+        VectorMask<Float> tail = S.indexInRange(whole, k);
+        float total = 0f;
+        long end = a.rowEnd(row);
+        if (k % L == 0 && k <= 8 * L) {
+            // As normalApplyInRegisters: out's row stays in registers over the row's entries.
+            int vectors = k / L;
+            FloatVector zero = FloatVector.zero(S);
+            FloatVector o0 = FloatVector.fromArray(S, out, 0);
+            FloatVector o1 = vectors > 1 ? FloatVector.fromArray(S, out, L) : zero;
+            FloatVector o2 = vectors > 2 ? FloatVector.fromArray(S, out, 2 * L) : zero;
+            FloatVector o3 = vectors > 3 ? FloatVector.fromArray(S, out, 3 * L) : zero;
+            FloatVector o4 = vectors > 4 ? FloatVector.fromArray(S, out, 4 * L) : zero;
+            FloatVector o5 = vectors > 5 ? FloatVector.fromArray(S, out, 5 * L) : zero;
+            FloatVector o6 = vectors > 6 ? FloatVector.fromArray(S, out, 6 * L) : zero;
+            FloatVector o7 = vectors > 7 ? FloatVector.fromArray(S, out, 7 * L) : zero;
+            for (long p = a.rowStart(row); p < end; p++) {
+                int j = cols.getAtIndex(JAVA_INT, p);
+                float target = valueScale * vals.getAtIndex(JAVA_FLOAT, p) + shift;
+                if (bs != null) {
+                    target += biasScale * bs.getAtIndex(JAVA_FLOAT, j);
+                }
+                total += target;
+                FloatVector t = FloatVector.broadcast(S, target);
+                long yo = j * rowBytes;
+                o0 = load(ys, yo).fma(t, o0);
+                if (vectors > 1) o1 = load(ys, yo + L * 4L).fma(t, o1);
+                if (vectors > 2) o2 = load(ys, yo + L * 8L).fma(t, o2);
+                if (vectors > 3) o3 = load(ys, yo + L * 12L).fma(t, o3);
+                if (vectors > 4) o4 = load(ys, yo + L * 16L).fma(t, o4);
+                if (vectors > 5) o5 = load(ys, yo + L * 20L).fma(t, o5);
+                if (vectors > 6) o6 = load(ys, yo + L * 24L).fma(t, o6);
+                if (vectors > 7) o7 = load(ys, yo + L * 28L).fma(t, o7);
+            }
+            storeAccumulators(out, vectors, o0, o1, o2, o3, o4, o5, o6, o7);
+            return total;
+        }
+        for (long p = a.rowStart(row); p < end; p++) {
+            int j = cols.getAtIndex(JAVA_INT, p);
+            float target = valueScale * vals.getAtIndex(JAVA_FLOAT, p) + shift;
+            if (bs != null) {
+                target += biasScale * bs.getAtIndex(JAVA_FLOAT, j);
+            }
+            total += target;
+            axpyFromSegment(FloatVector.broadcast(S, target), ys, j * rowBytes, out, whole, tail, k);
+        }
+        return total;
+    }
+
+    /** out[0..k) += coef·y[yo..]: whole vectors, then one masked tail. */
+    private static void axpyFromSegment(FloatVector coef, MemorySegment ys, long yo, float[] out, int whole,
+                                        VectorMask<Float> tail, int k) {
+        int t = 0;
+        for (; t < whole; t += L) {
+            load(ys, yo + (long) t * Float.BYTES).fma(coef, FloatVector.fromArray(S, out, t)).intoArray(out, t);
+        }
+        if (whole < k) {
+            load(ys, yo + (long) whole * Float.BYTES, tail).fma(coef, FloatVector.fromArray(S, out, whole, tail))
+                    .intoArray(out, whole, tail);
+        }
+    }
+
+    @Override
+    public double sgdPass(DenseMatrix u, DenseMatrix v, int[] users, int[] items, float[] values, int from, int to,
+                          DenseMatrix userBias, DenseMatrix itemBias, float mu, float rate, float factorShrink,
+                          float biasShrink) {
+        MemorySegment us = u.segment();
+        MemorySegment vs = v.segment();
+        MemorySegment b = userBias == null ? null : userBias.segment();
+        MemorySegment c = itemBias == null ? null : itemBias.segment();
+        int k = u.cols();
+        long uRowBytes = (long) u.rowStride() * Float.BYTES;
+        long vRowBytes = (long) v.rowStride() * Float.BYTES;
+        double sum = 0;
+        for (int t = from; t < to; t++) {
+            int i = users[t];
+            int j = items[t];
+            long uo = i * uRowBytes;
+            long vo = j * vRowBytes;
+            float prediction = dot(us, uo, vs, vo, k);
+            if (b != null) {
+                prediction += mu + b.getAtIndex(JAVA_FLOAT, i) + c.getAtIndex(JAVA_FLOAT, j);
+            }
+            float e = values[t] - prediction;
+            sum += (double) e * e;
+            if (b != null) {
+                b.setAtIndex(JAVA_FLOAT, i, biasShrink * b.getAtIndex(JAVA_FLOAT, i) + rate * e);
+                c.setAtIndex(JAVA_FLOAT, j, biasShrink * c.getAtIndex(JAVA_FLOAT, j) + rate * e);
+            }
+            sgdUpdate(us, uo, vs, vo, k, rate * e, factorShrink);
+        }
+        return sum;
     }
 
     /*
@@ -1085,8 +1363,10 @@ public final class PanamaKernels implements KernelProvider {
         for (; t <= len - L; t += L) {
             FloatVector.fromArray(S, x, xo + t).fma(a, FloatVector.fromArray(S, y, yo + t)).intoArray(y, yo + t);
         }
-        for (; t < len; t++) {
-            y[yo + t] = Math.fma(alpha, x[xo + t], y[yo + t]);
+        if (t < len) {
+            // One masked vector instead of a scalar loop: the trailing rows of a Cholesky are all tail.
+            VectorMask<Float> m = S.indexInRange(t, len);
+            FloatVector.fromArray(S, x, xo + t, m).fma(a, FloatVector.fromArray(S, y, yo + t, m)).intoArray(y, yo + t, m);
         }
     }
 

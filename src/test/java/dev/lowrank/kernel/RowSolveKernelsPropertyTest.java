@@ -1,0 +1,257 @@
+package dev.lowrank.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.lowrank.matrix.CsrMatrix;
+import dev.lowrank.matrix.DenseMatrix;
+import dev.lowrank.parallel.Parallel;
+import dev.lowrank.testkit.Case;
+import dev.lowrank.testkit.Cases;
+import dev.lowrank.testkit.Gen;
+import dev.lowrank.testkit.Tolerance;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** normalApply, normalRhs and sgdPass against naive double references, on both backends. */
+class RowSolveKernelsPropertyTest {
+
+    static Stream<Case> cases() {
+        return Cases.of("row-solve-kernels", 150);
+    }
+
+    @ParameterizedTest
+    @MethodSource("cases")
+    void normalApplyMatchesTheDefinition(Case c) {
+        try (Gen g = c.gen()) {
+            int rows = g.dim(1, 12);
+            int cols = g.dim(1, 30);
+            int k = g.dim(1, 70);
+            CsrMatrix a = g.csr("A", rows, cols);
+            DenseMatrix y = g.anyDense("Y", cols, k);
+            float[] x = g.values(1, k)[0];
+            float[] out0 = g.values(1, k + g.nextInt(3))[0];
+            float scale = g.scalar();
+            float valueScale = g.scalar();
+            float shift = g.scalar();
+            int row = g.nextInt(rows);
+            float[][] yv = y.toArray();
+            for (Backend backend : Backend.values()) {
+                float[] out = out0.clone();
+                float sum = Kernels.of(backend, Parallel.sequential()).normalApply(a, row, y, x, scale, valueScale, shift, out);
+                double expectedSum = 0;
+                double sumAbs = 0;
+                double[] expected = new double[k];
+                double[] absSum = new double[k];
+                for (int t = 0; t < k; t++) {
+                    expected[t] = out0[t];
+                    absSum[t] = Math.abs(out0[t]);
+                }
+                long nnz = a.rowEnd(row) - a.rowStart(row);
+                for (long p = a.rowStart(row); p < a.rowEnd(row); p++) {
+                    float[] yj = yv[a.columnIndex(p)];
+                    double s = 0;
+                    double sAbs = 0;
+                    for (int t = 0; t < k; t++) {
+                        s += (double) yj[t] * x[t];
+                        sAbs += Math.abs((double) yj[t] * x[t]);
+                    }
+                    expectedSum += s;
+                    sumAbs += sAbs;
+                    double w = (double) scale + (double) valueScale * a.value(p);
+                    double wAbs = Math.abs(scale) + Math.abs((double) valueScale * a.value(p));
+                    double coef = w * s + shift;
+                    double coefAbs = wAbs * sAbs + Math.abs(shift);
+                    for (int t = 0; t < k; t++) {
+                        expected[t] += coef * yj[t];
+                        absSum[t] += coefAbs * Math.abs(yj[t]);
+                    }
+                }
+                String context = backend + " " + g.describe() + " row=" + row;
+                Tolerance.assertClose(expectedSum, sum, (int) (k + nnz), sumAbs, context + ": returned sum");
+                for (int t = 0; t < k; t++) {
+                    Tolerance.assertClose(expected[t], out[t], (int) (k + nnz + 4), absSum[t], context + " out[" + t + "]");
+                }
+                for (int t = k; t < out.length; t++) {
+                    assertEquals(out0[t], out[t], context + ": wrote past k");
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("cases")
+    void normalRhsMatchesTheDefinition(Case c) {
+        try (Gen g = c.gen()) {
+            int rows = g.dim(1, 12);
+            int cols = g.dim(1, 30);
+            int k = g.dim(1, 70);
+            CsrMatrix a = g.csr("A", rows, cols);
+            DenseMatrix y = g.anyDense("Y", cols, k);
+            DenseMatrix bias = g.nextBoolean() ? g.dense("bias", 1, cols) : null;
+            float[] out0 = g.values(1, k)[0];
+            float valueScale = g.scalar();
+            float shift = g.scalar();
+            float biasScale = g.scalar();
+            int row = g.nextInt(rows);
+            float[][] yv = y.toArray();
+            for (Backend backend : Backend.values()) {
+                float[] out = out0.clone();
+                float sum = Kernels.of(backend, Parallel.sequential()).normalRhs(a, row, y, valueScale, shift, bias,
+                        biasScale, out);
+                double expectedSum = 0;
+                double sumAbs = 0;
+                double[] expected = new double[k];
+                double[] absSum = new double[k];
+                for (int t = 0; t < k; t++) {
+                    expected[t] = out0[t];
+                    absSum[t] = Math.abs(out0[t]);
+                }
+                long nnz = a.rowEnd(row) - a.rowStart(row);
+                for (long p = a.rowStart(row); p < a.rowEnd(row); p++) {
+                    int j = a.columnIndex(p);
+                    double b = bias == null ? 0 : bias.get(0, j);
+                    double target = (double) valueScale * a.value(p) + shift + biasScale * b;
+                    double targetAbs = Math.abs((double) valueScale * a.value(p)) + Math.abs(shift) + Math.abs(biasScale * b);
+                    expectedSum += target;
+                    sumAbs += targetAbs;
+                    for (int t = 0; t < k; t++) {
+                        expected[t] += target * yv[j][t];
+                        absSum[t] += targetAbs * Math.abs(yv[j][t]);
+                    }
+                }
+                String context = backend + " " + g.describe() + " row=" + row;
+                Tolerance.assertClose(expectedSum, sum, (int) (3 * nnz + 3), sumAbs, context + ": returned sum");
+                for (int t = 0; t < k; t++) {
+                    Tolerance.assertClose(expected[t], out[t], (int) (nnz + 5), absSum[t], context + " out[" + t + "]");
+                }
+            }
+        }
+    }
+
+    /**
+     * sgdPass is the per-rating facade calls (dot, bias updates, sgdUpdate) fused into one loop, so it
+     * must give exactly their bits; one step is also checked against the formula in double.
+     */
+    @ParameterizedTest
+    @MethodSource("cases")
+    void sgdPassEqualsTheRatingByRatingUpdates(Case c) {
+        try (Gen g = c.gen()) {
+            int users = g.dim(1, 9);
+            int items = g.dim(1, 9);
+            int k = g.dim(1, 70);
+            int n = g.nextInt(30);
+            boolean biases = g.nextBoolean();
+            int[] us = new int[n];
+            int[] is = new int[n];
+            float[] vs = new float[n];
+            for (int t = 0; t < n; t++) {
+                us[t] = g.nextInt(users);
+                is[t] = g.nextInt(items);
+                vs[t] = (float) g.random().nextGaussian();
+            }
+            float rate = 0.01f * (1 + g.nextInt(5));
+            float factorShrink = 1f - rate * 0.1f;
+            float biasShrink = 1f - rate * 0.05f;
+            float mu = (float) g.random().nextGaussian();
+            int from = n == 0 ? 0 : g.nextInt(n);
+            g.note("k=" + k + " n=" + n + " from=" + from + " biases=" + biases);
+            float[][] u0 = new float[users][k];
+            float[][] v0 = new float[items][k];
+            for (float[] row : u0) {
+                for (int t = 0; t < k; t++) {
+                    row[t] = (float) (0.3 * g.random().nextGaussian());
+                }
+            }
+            for (float[] row : v0) {
+                for (int t = 0; t < k; t++) {
+                    row[t] = (float) (0.3 * g.random().nextGaussian());
+                }
+            }
+            for (Backend backend : Backend.values()) {
+                Kernels kernels = Kernels.of(backend, Parallel.sequential());
+                try (DenseMatrix u = DenseMatrix.of(u0); DenseMatrix v = DenseMatrix.of(v0);
+                     DenseMatrix u2 = DenseMatrix.of(u0); DenseMatrix v2 = DenseMatrix.of(v0);
+                     DenseMatrix b = DenseMatrix.zeros(1, users); DenseMatrix cb = DenseMatrix.zeros(1, items);
+                     DenseMatrix b2 = DenseMatrix.zeros(1, users); DenseMatrix cb2 = DenseMatrix.zeros(1, items)) {
+                    double sum = kernels.sgdPass(u, v, us, is, vs, from, n, biases ? b : null, biases ? cb : null, mu,
+                            rate, factorShrink, biasShrink);
+                    double expectedSum = 0;
+                    for (int t = from; t < n; t++) {
+                        int i = us[t];
+                        int j = is[t];
+                        float prediction = kernels.dot(u2, i, v2, j);
+                        if (biases) {
+                            prediction += mu + b2.get(0, i) + cb2.get(0, j);
+                        }
+                        float e = vs[t] - prediction;
+                        expectedSum += (double) e * e;
+                        if (t == from) {
+                            checkOneStepInDouble(u2, i, v2, j, e, rate, factorShrink, k, kernels, g, backend);
+                        }
+                        if (biases) {
+                            b2.set(0, i, biasShrink * b2.get(0, i) + rate * e);
+                            cb2.set(0, j, biasShrink * cb2.get(0, j) + rate * e);
+                        }
+                        kernels.sgdUpdate(u2, i, v2, j, rate * e, factorShrink);
+                    }
+                    String context = backend + " " + g.describe();
+                    assertEquals(expectedSum, sum, context + ": sum of squared errors");
+                    assertArrayEquals(u2.toFlatArray(), u.toFlatArray(), context + ": U");
+                    assertArrayEquals(v2.toFlatArray(), v.toFlatArray(), context + ": V");
+                    assertArrayEquals(b2.toFlatArray(), b.toFlatArray(), context + ": user biases");
+                    assertArrayEquals(cb2.toFlatArray(), cb.toFlatArray(), context + ": item biases");
+                }
+            }
+        }
+    }
+
+    /** u' = shrink·u + rate·e·v and v' = shrink·v + rate·e·u, from the old rows, to a few ulps. */
+    private static void checkOneStepInDouble(DenseMatrix u, int i, DenseMatrix v, int j, float e, float rate,
+                                             float shrink, int k, Kernels kernels, Gen g, Backend backend) {
+        if (u == v) {
+            return;
+        }
+        float[] ui = new float[k];
+        float[] vj = new float[k];
+        u.copyRow(i, ui);
+        v.copyRow(j, vj);
+        try (DenseMatrix uc = u.copy(); DenseMatrix vc = v.copy()) {
+            kernels.sgdUpdate(uc, i, vc, j, rate * e, shrink);
+            for (int t = 0; t < k; t++) {
+                double eu = (double) shrink * ui[t] + (double) (rate * e) * vj[t];
+                double ev = (double) shrink * vj[t] + (double) (rate * e) * ui[t];
+                double absU = Math.abs((double) shrink * ui[t]) + Math.abs((double) (rate * e) * vj[t]);
+                double absV = Math.abs((double) shrink * vj[t]) + Math.abs((double) (rate * e) * ui[t]);
+                Tolerance.assertClose(eu, uc.get(i, t), 2, absU, backend + " " + g.describe() + " u[" + t + "]");
+                Tolerance.assertClose(ev, vc.get(j, t), 2, absV, backend + " " + g.describe() + " v[" + t + "]");
+            }
+        }
+    }
+
+    @Test
+    void rejectsBadArguments() {
+        Kernels kernels = Kernels.of(Backend.SCALAR, Parallel.sequential());
+        try (CsrMatrix a = CsrMatrix.fromCoo(2, 3, new int[] {0}, new int[] {1}, new float[] {1f},
+                dev.lowrank.matrix.DuplicatePolicy.ERROR);
+             DenseMatrix y = DenseMatrix.zeros(3, 4); DenseMatrix wrong = DenseMatrix.zeros(2, 4);
+             DenseMatrix u = DenseMatrix.zeros(2, 4); DenseMatrix v = DenseMatrix.zeros(3, 4)) {
+            IllegalArgumentException shape = assertThrows(IllegalArgumentException.class,
+                    () -> kernels.normalApply(a, 0, wrong, new float[4], 1, 0, 0, new float[4]));
+            org.junit.jupiter.api.Assertions.assertTrue(shape.getMessage().contains("2x3")
+                    && shape.getMessage().contains("2x4"), shape.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> kernels.normalApply(a, 0, y, new float[3], 1, 0, 0, new float[4]));
+            assertThrows(IndexOutOfBoundsException.class, () -> kernels.normalApply(a, 2, y, new float[4], 1, 0, 0, new float[4]));
+            assertThrows(IllegalArgumentException.class, () -> kernels.normalRhs(a, 0, y, 1, 0, u, 1, new float[4]));
+            assertThrows(IndexOutOfBoundsException.class,
+                    () -> kernels.sgdPass(u, v, new int[] {2}, new int[] {0}, new float[] {1}, 0, 1, null, null, 0, 0.1f, 1, 1));
+            assertThrows(IllegalArgumentException.class,
+                    () -> kernels.sgdPass(u, v, new int[] {1}, new int[] {0, 1}, new float[] {1}, 0, 1, null, null, 0, 0.1f, 1, 1));
+            assertThrows(IllegalArgumentException.class,
+                    () -> kernels.sgdPass(u, u, new int[] {1}, new int[] {0}, new float[] {1}, 0, 1, null, null, 0, 0.1f, 1, 1));
+        }
+    }
+}
