@@ -28,7 +28,7 @@ public final class Recommender {
 
     /** Users per parallel block of {@link #recommendAll}: fixed, so blocks never depend on the thread count. */
     private static final int USER_BLOCK = 64;
-    /** Rated items gathered per {@link Kernels#gramUpper} call in {@link #foldIn}, as in ALS. */
+    /** Rated items gathered per {@link Kernels#addGramUpper} call in {@link #foldIn}, as in ALS. */
     private static final int CHUNK_ROWS = 1024;
 
     private final FactorModel model;
@@ -232,30 +232,36 @@ public final class Recommender {
         float[] m = new float[dim * dim];
         float[] gram = new float[dim * dim];
         float[] rhs = new float[dim];
-        try (DenseMatrix rows = DenseMatrix.zeros(Math.max(1, Math.min(CHUNK_ROWS, count)), dim)) {
+        try (DenseMatrix rows = DenseMatrix.zeros(Math.max(1, Math.min(CHUNK_ROWS, count)), dim);
+             DenseMatrix gramMatrix = DenseMatrix.zeros(dim, dim)) {
             MemorySegment rs = rows.segment();
             for (int chunk = 0; chunk < count; chunk += CHUNK_ROWS) {
                 int n = Math.min(CHUNK_ROWS, count - chunk);
                 for (int t = 0; t < n; t++) {
                     int j = sorted[chunk + t];
-                    float r = ratings[(int) keyed[chunk + t]];
                     long row = rows.offset(t, 0);
                     if (offset == 1) {
                         rs.set(ValueLayout.JAVA_FLOAT, row, 1f);
                     }
                     MemorySegment.copy(vs, v.offset(j, 0), rs, row + (long) offset * Float.BYTES, (long) rank * Float.BYTES);
-                    // ALS's target λ1·(a − μ − c_j) with λ1 = 1, written the same way so the rounding matches.
-                    float target = 1f * (r - mu - (offset == 1 ? model.itemBias(j) : 0f));
-                    for (int c = 0; c < dim; c++) {
-                        rhs[c] += target * rs.get(ValueLayout.JAVA_FLOAT, row + (long) c * Float.BYTES);
-                    }
                 }
-                kernels.gramUpper(rows, 0, n, gram);
-                for (int e = 0; e < dim * dim; e++) {
-                    m[e] += gram[e];
-                }
+                kernels.addGramUpper(rows, n, m, gram, gramMatrix);
             }
         }
+        // The right-hand side exactly as ALS computes it (λ1 = 1: targets a − μ − c_j), through the same
+        // kernel on the same one-row CSR, so a training user's row comes back bit for bit.
+        float[] sortedRatings = new float[count];
+        for (int t = 0; t < count; t++) {
+            sortedRatings[t] = ratings[(int) keyed[t]];
+        }
+        float[] factorRhs = new float[rank];
+        try (CsrMatrix row = CsrMatrix.of(1, numItems, new long[] {0, count}, sorted, sortedRatings)) {
+            float sum = kernels.normalRhs(row, 0, v, 1f, -mu, offset == 1 ? model.itemBiases() : null, -1f, factorRhs);
+            if (offset == 1) {
+                rhs[0] = sum;
+            }
+        }
+        System.arraycopy(factorRhs, 0, rhs, offset, rank);
         for (int r = 0; r < dim; r++) {
             m[r * dim + r] += r < offset ? biasLambda : factorLambda;
         }

@@ -1,7 +1,6 @@
 package dev.lowrank.train;
 
 import dev.lowrank.kernel.Kernels;
-import dev.lowrank.kernel.Op;
 import dev.lowrank.loss.Gradients;
 import dev.lowrank.loss.Observations;
 import dev.lowrank.loss.Regularization;
@@ -49,8 +48,6 @@ public final class Als {
 
     /** Rows gathered per {@link Kernels#gramUpper} call: 1024 rows of k + 1 floats stay in L2. */
     private static final int CHUNK_ROWS = 1024;
-    /** From this many observations in a chunk, a row's S is formed by GEMM rather than gramUpper. */
-    private static final int GEMM_MIN_ROWS = 48;
     /** Target work (multiply-adds) per parallel block of rows. */
     private static final long BLOCK_WORK = 1L << 20;
 
@@ -192,8 +189,6 @@ public final class Als {
         final int[] userBlocks;
         final int[] itemBlocks;
         final RowSolver rowSolver;
-        /** The same kernels without fork/join, for the per-row products inside a row block. */
-        final Kernels serial;
 
         Run(FactorModel model, Observations data) {
             this.model = model;
@@ -202,7 +197,6 @@ public final class Als {
             this.offset = model.hasBiases() ? 1 : 0;
             this.dim = rank + offset;
             this.rowSolver = solver.at(rank);
-            this.serial = kernels.withParallel(Parallel.sequential());
             this.gramianArray = new float[rank * rank];
             this.userBlocks = rowBlocks(data.byUser(), dim);
             this.itemBlocks = rowBlocks(data.byItem(), dim);
@@ -376,26 +370,7 @@ public final class Als {
                         }
                     }
                 }
-                if (n < GEMM_MIN_ROWS) {
-                    // Few rows: the triangle-only rank update, with no packing to pay for.
-                    kernels.gramUpper(rows, 0, n, ws.upper);
-                    for (int e = 0; e < dim * dim; e++) {
-                        m[e] += ws.upper[e];
-                    }
-                } else {
-                    // Many rows: S as a GEMM (the packed, register-tiled kernel) in this thread, which runs
-                    // faster than the triangle-only update even though it also computes the lower half.
-                    DenseMatrix panel = n == CHUNK_ROWS ? rows : rows.rowView(0, n);
-                    serial.gemm(1f, Op.TRANSPOSE, panel, Op.IDENTITY, panel, 0f, ws.gram);
-                    MemorySegment gs = ws.gram.segment();
-                    for (int r = 0; r < dim; r++) {
-                        MemorySegment.copy(gs, ValueLayout.JAVA_FLOAT, ws.gram.offset(r, r), ws.upper, 0, dim - r);
-                        int base = r * dim;
-                        for (int c = r; c < dim; c++) {
-                            m[base + c] += ws.upper[c - r];
-                        }
-                    }
-                }
+                kernels.addGramUpper(rows, n, m, ws.upper, ws.gram);
             }
             // m holds S (implicit: the α-weighted S) in its upper triangle; now form the system.
             for (int r = 0; r < dim; r++) {
