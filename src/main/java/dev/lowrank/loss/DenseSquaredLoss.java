@@ -3,7 +3,6 @@ package dev.lowrank.loss;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
 import dev.lowrank.kernel.Kernels;
-import dev.lowrank.kernel.Op;
 import dev.lowrank.matrix.DenseMatrix;
 import dev.lowrank.model.FactorModel;
 import dev.lowrank.parallel.Parallel;
@@ -122,20 +121,7 @@ public final class DenseSquaredLoss implements Loss {
 
     @Override
     public double evaluate(FactorModel model, Gradients out) {
-        if (closed) {
-            throw new IllegalStateException("this loss is closed");
-        }
-        Objects.requireNonNull(model, "model");
-        if (model.isClosed()) {
-            throw new IllegalStateException("the model is closed");
-        }
-        if (model.users() != users() || model.items() != items()) {
-            throw new IllegalArgumentException("A is " + data.shape() + " but the model is " + model.users() + "x"
-                    + model.items() + " (users x items)");
-        }
-        if (out != null) {
-            out.requireMatches(model);
-        }
+        LossTerms.requireFits(closed, model, out, users(), items(), data.shape());
         DenseMatrix a = data.values();
         DenseMatrix mask = data.mask();
         DenseMatrix u = model.userFactors();
@@ -168,23 +154,9 @@ public final class DenseSquaredLoss implements Loss {
             }
         }
         if (lambda2 > 0f) {
-            loss += lambda2 * gramianTerm(u, v, out);
+            loss += LossTerms.unobserved(kernels, lambda2, u, v, gramU, gramV, out);
         }
-        if (reg.factors() > 0f) {
-            loss += reg.factors() * (kernels.dot(u, u) + kernels.dot(v, v));
-            if (out != null) {
-                kernels.axpy(2f * reg.factors(), u, out.userFactors());
-                kernels.axpy(2f * reg.factors(), v, out.itemFactors());
-            }
-        }
-        if (biases && reg.biases() > 0f) {
-            loss += reg.biases() * (kernels.dot(bu, bu) + kernels.dot(bi, bi));
-            if (out != null) {
-                kernels.axpy(2f * reg.biases(), bu, out.userBiases());
-                kernels.axpy(2f * reg.biases(), bi, out.itemBiases());
-            }
-        }
-        return loss;
+        return LossTerms.addRegularization(loss, kernels, reg, model, out);
     }
 
     private void ensureWorkspaces(int k, boolean biases) {
@@ -247,18 +219,6 @@ public final class DenseSquaredLoss implements Loss {
                 }
             }
         });
-    }
-
-    /** Σ over all (i, j) of s_ij² = ⟨UᵀU, VᵀV⟩; adds its gradients (times 2λ2) into {@code out}. */
-    private double gramianTerm(DenseMatrix u, DenseMatrix v, Gradients out) {
-        kernels.gram(u, gramU);
-        kernels.gram(v, gramV);
-        double all = kernels.dot(gramU, gramV);
-        if (out != null) {
-            kernels.gemm(2f * lambda2, Op.IDENTITY, u, Op.IDENTITY, gramV, 1f, out.userFactors());
-            kernels.gemm(2f * lambda2, Op.IDENTITY, v, Op.IDENTITY, gramU, 1f, out.itemFactors());
-        }
-        return all;
     }
 
     private void closeWorkspaces() {

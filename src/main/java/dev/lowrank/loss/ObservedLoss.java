@@ -117,20 +117,7 @@ abstract sealed class ObservedLoss implements Loss permits SquaredLoss, SignedLo
 
     @Override
     public double evaluate(FactorModel model, Gradients out) {
-        if (closed) {
-            throw new IllegalStateException("this loss is closed");
-        }
-        Objects.requireNonNull(model, "model");
-        if (model.isClosed()) {
-            throw new IllegalStateException("the model is closed");
-        }
-        if (model.users() != users() || model.items() != items()) {
-            throw new IllegalArgumentException("A is " + data.shape() + " but the model is " + model.users() + "x"
-                    + model.items() + " (users x items)");
-        }
-        if (out != null) {
-            out.requireMatches(model);
-        }
+        LossTerms.requireFits(closed, model, out, users(), items(), data.shape());
         DenseMatrix u = model.userFactors();
         DenseMatrix v = model.itemFactors();
         boolean biases = model.hasBiases();
@@ -159,43 +146,19 @@ abstract sealed class ObservedLoss implements Loss permits SquaredLoss, SignedLo
             }
         }
         if (lambda2 > 0f) {
-            loss += lambda2 * gramianTerm(u, v, out);
+            ensureGramians(u.cols());
+            loss += LossTerms.unobserved(kernels, lambda2, u, v, gramU, gramV, out);
         }
-        if (reg.factors() > 0f) {
-            loss += reg.factors() * (kernels.dot(u, u) + kernels.dot(v, v));
-            if (out != null) {
-                kernels.axpy(2f * reg.factors(), u, out.userFactors());
-                kernels.axpy(2f * reg.factors(), v, out.itemFactors());
-            }
-        }
-        if (biases && reg.biases() > 0f) {
-            DenseMatrix ub = model.userBiases();
-            DenseMatrix ib = model.itemBiases();
-            loss += reg.biases() * (kernels.dot(ub, ub) + kernels.dot(ib, ib));
-            if (out != null) {
-                kernels.axpy(2f * reg.biases(), ub, out.userBiases());
-                kernels.axpy(2f * reg.biases(), ib, out.itemBiases());
-            }
-        }
-        return loss;
+        return LossTerms.addRegularization(loss, kernels, reg, model, out);
     }
 
-    /** Σ over all (i, j) of s_ij² = ⟨UᵀU, VᵀV⟩; adds its gradients (times 2λ2) into {@code out}. */
-    private double gramianTerm(DenseMatrix u, DenseMatrix v, Gradients out) {
-        int k = u.cols();
+    /** k×k scratch for the Gramians, made on first use and remade when the rank changes. */
+    private void ensureGramians(int k) {
         if (gramU == null || gramU.rows() != k) {
             closeGramians();
             gramU = DenseMatrix.zeros(k, k);
             gramV = DenseMatrix.zeros(k, k);
         }
-        kernels.gram(u, gramU);
-        kernels.gram(v, gramV);
-        double all = kernels.dot(gramU, gramV);
-        if (out != null) {
-            kernels.gemm(2f * lambda2, Op.IDENTITY, u, Op.IDENTITY, gramV, 1f, out.userFactors());
-            kernels.gemm(2f * lambda2, Op.IDENTITY, v, Op.IDENTITY, gramU, 1f, out.itemFactors());
-        }
-        return all;
     }
 
     /**
