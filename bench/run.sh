@@ -33,7 +33,7 @@ for s in "${sets[@]}"; do
       jmh sparse "SparseBenchmark $SHORT -p backend=PANAMA -p threads=1,2 -p k=16,64,128" ;;
     gram)
       jmh gram "GramBenchmark $SHORT -p impl=GRAM,GEMM,OPENBLAS -p threads=1,2 -p shape=10000x64,100000x64,70000x16,10000x128"
-      jmh gram-baselines "GramBenchmark $SHORT -p impl=NAIVE -p threads=1 -p shape=10000x64,100000x64" ;;
+      jmh gram-baselines "GramBenchmark $SHORT -p impl=NAIVE,UPPER -p threads=1 -p shape=10000x64,100000x64" ;;
     sparse-baselines)
       jmh sparse-baselines "SparseBenchmark $SHORT -p backend=SCALAR -p threads=1 -p k=64" ;;
     gc)

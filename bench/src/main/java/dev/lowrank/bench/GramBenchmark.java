@@ -14,8 +14,9 @@ import org.openjdk.jmh.annotations.*;
  * The Gramian C = AᵀA of a tall m×k factor matrix (ALS needs VᵀV and UᵀU every half-step). {@code shape}
  * is "m x k". Implementations: {@code GRAM} is {@link Kernels#gram} (one triangle per row block, mirrored);
  * {@code GEMM} is the same product through {@link Kernels#gemm} with op(A) = Aᵀ (both triangles, so twice
- * the multiply-adds); {@code OPENBLAS} is cblas_ssyrk (upper triangle only); {@code NAIVE} the plain
- * triangle loop over a float[] copy. GFLOP/s in bench/report.py counts the triangle: m·k·(k+1) flops,
+ * the multiply-adds); {@code UPPER} is {@link Kernels#gramUpper} over all rows in one thread (the
+ * register-tiled triangle-only kernel ALS uses for short rows); {@code OPENBLAS} is cblas_ssyrk (upper
+ * triangle only); {@code NAIVE} the plain triangle loop over a float[] copy. GFLOP/s in bench/report.py counts the triangle: m·k·(k+1) flops,
  * whatever the implementation actually does.
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -24,7 +25,7 @@ import org.openjdk.jmh.annotations.*;
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
 public class GramBenchmark {
 
-    public enum Impl { GRAM, GEMM, OPENBLAS, NAIVE }
+    public enum Impl { GRAM, GEMM, UPPER, OPENBLAS, NAIVE }
 
     @Param({"10000x64", "100000x64", "70000x16", "10000x128"})
     String shape;
@@ -40,7 +41,7 @@ public class GramBenchmark {
     Parallel parallel;
     Kernels kernels;
     FloatPointer ap, cp;
-    float[] na, nc;
+    float[] na, nc, upper;
 
     @Setup
     public void setup() {
@@ -50,9 +51,13 @@ public class GramBenchmark {
         a = BenchSupport.random(m, k, 3);
         c = DenseMatrix.zeros(k, k);
         switch (impl) {
-            case GRAM, GEMM -> {
+            case GRAM, GEMM, UPPER -> {
+                if (impl == Impl.UPPER && threads != 1) {
+                    throw new IllegalStateException("UPPER runs in the calling thread");
+                }
                 parallel = Parallel.threads(threads);
                 kernels = Kernels.of(Backend.PANAMA, parallel);
+                upper = new float[k * k];
             }
             case OPENBLAS -> {
                 openblas.blas_set_num_threads(threads);
@@ -70,6 +75,8 @@ public class GramBenchmark {
         gram();
         if (impl == Impl.NAIVE) {
             c.copyFrom(nc);
+        } else if (impl == Impl.UPPER) {
+            c.copyFrom(upper);
         }
         verify();
         System.out.println("\n# " + impl + " " + shape + " threads=" + threads + ": verified");
@@ -105,6 +112,7 @@ public class GramBenchmark {
         switch (impl) {
             case GRAM -> kernels.gram(a, c);
             case GEMM -> kernels.gemm(1f, Op.TRANSPOSE, a, Op.IDENTITY, a, 0f, c);
+            case UPPER -> kernels.gramUpper(a, 0, m, upper);
             case OPENBLAS -> openblas.cblas_ssyrk(openblas.CblasRowMajor, openblas.CblasUpper, openblas.CblasTrans,
                     k, m, 1f, ap, a.rowStride(), 0f, cp, c.rowStride());
             case NAIVE -> naive();
