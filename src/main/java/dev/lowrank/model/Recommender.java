@@ -5,6 +5,7 @@ import dev.lowrank.kernel.TopK;
 import dev.lowrank.kernel.TopKCollector;
 import dev.lowrank.matrix.CsrMatrix;
 import dev.lowrank.matrix.DenseMatrix;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
@@ -232,8 +233,15 @@ public final class Recommender {
         float[] m = new float[dim * dim];
         float[] gram = new float[dim * dim];
         float[] rhs = new float[dim];
-        try (DenseMatrix rows = DenseMatrix.zeros(Math.max(1, Math.min(CHUNK_ROWS, count)), dim);
-             DenseMatrix gramMatrix = DenseMatrix.zeros(dim, dim)) {
+        // Scratch in one confined arena: everything below runs in this thread, and closing a confined
+        // arena is cheap where a shared one costs tens of microseconds (a fold-in is a serving call).
+        try (Arena scratch = Arena.ofConfined()) {
+            int chunkRows = Math.max(1, Math.min(CHUNK_ROWS, count));
+            int stride = DenseMatrix.paddedStride(dim);
+            DenseMatrix rows = DenseMatrix.wrap(scratch.allocate((long) chunkRows * stride * Float.BYTES, 64),
+                    chunkRows, dim, stride);
+            DenseMatrix gramMatrix = DenseMatrix.wrap(scratch.allocate((long) dim * stride * Float.BYTES, 64),
+                    dim, dim, stride);
             MemorySegment rs = rows.segment();
             for (int chunk = 0; chunk < count; chunk += CHUNK_ROWS) {
                 int n = Math.min(CHUNK_ROWS, count - chunk);
