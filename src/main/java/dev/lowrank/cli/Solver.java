@@ -11,7 +11,7 @@ import java.util.Locale;
  */
 enum Solver {
     ALS(64, 10, 10f, 5f, Double.NaN),
-    SGD(64, 40, 0.1f, 0.1f, 0.01),
+    SGD(64, 60, 0.08f, 0.02f, 0.01),
     ADAM(64, 100, 15f, 5f, 0.02),
     // The summed loss makes μ's curvature 2·(ratings): plain GD is stable only below 1/(ratings) on
     // ML-small (1e-3 and 3e-4 diverge), so it is slow; it is here for completeness, ALS or Adam for use.

@@ -9,7 +9,6 @@ import dev.lowrank.model.FactorModel;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.SplittableRandom;
@@ -28,11 +27,13 @@ import java.util.SplittableRandom;
  * parameters (seed 002's bug, a "+" there, makes the penalty push parameters away from 0). μ is the
  * mean training rating, fixed before the first epoch.
  *
- * <p>Parallelism: users and items are dealt into a grid of B × B blocks by seeded random permutations.
- * An epoch runs B strata one after another; stratum s holds the blocks (p, (p + s) mod B), which share
- * no user and no item, so they run in parallel without races. Within a block the ratings are visited
- * in an order shuffled once from the seed. So the same seed and grid give bit-identical
- * factors whatever the thread count or timing.
+ * <p>Parallelism: users and items are renumbered by seeded random permutations and cut into B
+ * contiguous groups each, a grid of B × B blocks. An epoch runs B strata one after another; stratum s
+ * holds the blocks (p, (p + s) mod B), which share no user and no item, so they run in parallel without
+ * races. Within a block the ratings are visited sorted by (user, item) in the new numbering (LIBMF's
+ * layout, see {@code Strata}). So the same seed and grid give bit-identical factors whatever the thread
+ * count or timing. The fit trains a renumbered copy of the parameters and hands each finite epoch back
+ * to the model, which therefore always holds the last finite epoch.
  *
  * <p>The loss of an epoch is Σ e² over the epoch's updates, each error taken just before its update
  * (LIBMF's "tr_rmse" style), summed in double in block order; gradient norms are not computed (NaN).
@@ -68,34 +69,20 @@ public final class Sgd {
         // First, so that an interrupt before the fit leaves the model untouched (μ included).
         EpochRecorder recorder = stop.start();
         Strata strata = new Strata(data.byUser(), grid, seed);
-        strata.shuffle();
-        boolean biases = model.hasBiases();
-        if (biases) {
-            model.setGlobalBias((float) strata.mean());
+        if (model.hasBiases()) {
+            model.setGlobalBias((float) strata.mean);
         }
-        DenseMatrix u = model.userFactors();
-        DenseMatrix v = model.itemFactors();
-        float mu = biases ? model.globalBias() : 0f;
-        DenseMatrix userBias = biases ? model.userBiases() : null;
-        DenseMatrix itemBias = biases ? model.itemBiases() : null;
-        double[] blockLoss = new double[grid];
-        // The parameters after the last finite epoch, restored if an epoch diverges (made once per fit).
-        List<DenseMatrix> params = model.parameters();
-        List<DenseMatrix> lastFinite = new ArrayList<>(params.size());
-        try {
-            for (DenseMatrix p : params) {
-                lastFinite.add(p.copy());
-            }
-            epochs(recorder, strata, u, v, mu, userBias, itemBias, blockLoss, params, lastFinite);
-        } finally {
-            lastFinite.forEach(DenseMatrix::close);
-        }
+        epochs(recorder, strata, new Working(model, strata), model);
         return recorder.history();
     }
 
-    private void epochs(EpochRecorder recorder, Strata strata, DenseMatrix u, DenseMatrix v, float mu,
-                        DenseMatrix userBias, DenseMatrix itemBias, double[] blockLoss, List<DenseMatrix> params,
-                        List<DenseMatrix> lastFinite) {
+    /**
+     * Runs epochs on the working copy; after each finite epoch the model receives it, so the model
+     * always holds the last finite epoch (what a divergence or an interrupt leaves behind).
+     */
+    private void epochs(EpochRecorder recorder, Strata strata, Working w, FactorModel model) {
+        float mu = model.hasBiases() ? model.globalBias() : 0f;
+        double[] blockLoss = new double[grid];
         boolean done = false;
         while (!done) {
             int epoch = recorder.nextEpoch();
@@ -110,123 +97,112 @@ public final class Sgd {
             double epochLoss = 0;
             for (int s = 0; s < grid; s++) {
                 int stratum = s;
-                java.util.Arrays.fill(blockLoss, 0);
                 kernels.parallel().forEachBlock(grid, p -> {
-                    int q = (p + stratum) % grid;
-                    int[] users = strata.users[p][q];
-                    int[] items = strata.items[p][q];
-                    float[] values = strata.values[p][q];
+                    int block = p * grid + (p + stratum) % grid;
                     // One validated call per block; the provider's loop then runs without per-rating checks.
-                    blockLoss[p] = kernels.sgdPass(u, v, users, items, values, 0, users.length, userBias, itemBias, mu,
+                    blockLoss[p] = kernels.sgdPass(w.u, w.v, w.rank, strata.users, strata.items, strata.values,
+                            strata.blockStart[block], strata.blockStart[block + 1], w.userBias, w.itemBias, mu,
                             eta, factorShrink, biasShrink);
                 });
                 for (double part : blockLoss) {
                     epochLoss += part;
                 }
             }
-            double squares = 0;
-            for (DenseMatrix p : params) {
-                squares += kernels.dot(p, p);
-            }
+            double squares = w.squares();
             if (!Double.isFinite(epochLoss) || !Double.isFinite(squares)) {
-                for (int t = 0; t < params.size(); t++) {
-                    params.get(t).copyFrom(lastFinite.get(t));
-                }
                 throw new TrainingDivergedException(epoch, epochLoss, "SGD's squared error is " + epochLoss
                         + (Double.isFinite(squares) ? "" : " and a factor is not finite"), rate);
             }
-            for (int t = 0; t < params.size(); t++) {
-                lastFinite.get(t).copyFrom(params.get(t));
-            }
+            w.storeInto(model);
             done = recorder.record(epochLoss, Double.NaN, rate, (System.nanoTime() - start) * 1e-9);
         }
     }
 
-    /** The ratings dealt into the B × B grid, each block's entries as parallel arrays. */
+    /**
+     * The ratings dealt into the B × B grid in the layout LIBMF trains in (Zhuang et al. 2013, "partial
+     * random"): users and items are renumbered by seeded random permutations, block p of users is the
+     * p-th contiguous range of the new numbers (likewise items), and each block's ratings are sorted by
+     * (user, item). So a block touches a contiguous run of factor rows small enough to stay in cache, a
+     * user's row stays in registers and L1 across its ratings, and threads working on different blocks
+     * never write to the same cache line (the bias vectors included). Randomness comes from the
+     * renumbering; the order within a block is fixed.
+     */
     private static final class Strata {
-        final int[][][] users;
-        final int[][][] items;
-        final float[][][] values;
-        final long seed;
-        private final double sum;
-        private final long count;
+        final int grid;
+        /** Working row t holds user userOrder[t] (item itemOrder[t]). */
+        final int[] userOrder;
+        final int[] itemOrder;
+        /** The ratings of block (p, q) are [blockStart[p·B + q], blockStart[p·B + q + 1]) of the arrays below. */
+        final int[] blockStart;
+        /** Working row numbers and values, block after block. */
+        final int[] users;
+        final int[] items;
+        final float[] values;
+        final double mean;
 
         Strata(CsrMatrix a, int grid, long seed) {
-            this.seed = seed;
+            if (a.nnz() > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException("SGD holds the ratings in Java arrays, so at most "
+                        + (Integer.MAX_VALUE - 8) + " of them, but there are " + a.nnz());
+            }
+            this.grid = grid;
             SplittableRandom random = new SplittableRandom(seed);
-            int[] userBlock = deal(a.rows(), grid, random);
-            int[] itemBlock = deal(a.cols(), grid, random);
-            int[][] counts = new int[grid][grid];
+            userOrder = permutation(a.rows(), random);
+            itemOrder = permutation(a.cols(), random);
+            int[] userRow = inverse(userOrder);
+            int[] itemRow = inverse(itemOrder);
+            int[] userBlock = blockOfRow(a.rows(), grid);
+            int[] itemBlock = blockOfRow(a.cols(), grid);
             MemorySegment offsets = a.rowOffsets();
             MemorySegment cols = a.columnIndices();
             MemorySegment vals = a.values();
+            blockStart = new int[grid * grid + 1];
+            int longestRow = 0;
+            double sum = 0;
             for (int i = 0; i < a.rows(); i++) {
-                long end = offsets.getAtIndex(ValueLayout.JAVA_LONG, i + 1L);
-                for (long p = offsets.getAtIndex(ValueLayout.JAVA_LONG, i); p < end; p++) {
-                    counts[userBlock[i]][itemBlock[cols.getAtIndex(ValueLayout.JAVA_INT, p)]]++;
-                }
-            }
-            users = new int[grid][grid][];
-            items = new int[grid][grid][];
-            values = new float[grid][grid][];
-            for (int p = 0; p < grid; p++) {
-                for (int q = 0; q < grid; q++) {
-                    users[p][q] = new int[counts[p][q]];
-                    items[p][q] = new int[counts[p][q]];
-                    values[p][q] = new float[counts[p][q]];
-                    counts[p][q] = 0;
-                }
-            }
-            double total = 0;
-            for (int i = 0; i < a.rows(); i++) {
-                long end = offsets.getAtIndex(ValueLayout.JAVA_LONG, i + 1L);
-                for (long p = offsets.getAtIndex(ValueLayout.JAVA_LONG, i); p < end; p++) {
+                long from = offsets.getAtIndex(ValueLayout.JAVA_LONG, i);
+                long to = offsets.getAtIndex(ValueLayout.JAVA_LONG, i + 1L);
+                longestRow = Math.max(longestRow, (int) (to - from));
+                for (long p = from; p < to; p++) {
                     int j = cols.getAtIndex(ValueLayout.JAVA_INT, p);
-                    int bu = userBlock[i];
-                    int bi = itemBlock[j];
-                    int t = counts[bu][bi]++;
-                    users[bu][bi][t] = i;
-                    items[bu][bi][t] = j;
-                    float x = vals.getAtIndex(ValueLayout.JAVA_FLOAT, p);
-                    values[bu][bi][t] = x;
-                    total += x;
+                    blockStart[userBlock[userRow[i]] * grid + itemBlock[itemRow[j]] + 1]++;
+                    sum += vals.getAtIndex(ValueLayout.JAVA_FLOAT, p);
                 }
             }
-            this.sum = total;
-            this.count = a.nnz();
-        }
-
-        double mean() {
-            return count == 0 ? 0 : sum / count;
-        }
-
-        /** Shuffles every block's visiting order, from the seed and the block alone (once per fit, as LIBMF). */
-        void shuffle() {
-            int grid = users.length;
-            for (int p = 0; p < grid; p++) {
-                for (int q = 0; q < grid; q++) {
-                    SplittableRandom r = new SplittableRandom(seed ^ (0x9E3779B97F4A7C15L * ((long) p * grid + q + 1)));
-                    int[] us = users[p][q];
-                    int[] is = items[p][q];
-                    float[] vs = values[p][q];
-                    for (int t = us.length - 1; t > 0; t--) {
-                        int w = r.nextInt(t + 1);
-                        int ui = us[t];
-                        us[t] = us[w];
-                        us[w] = ui;
-                        int ii = is[t];
-                        is[t] = is[w];
-                        is[w] = ii;
-                        float vv = vs[t];
-                        vs[t] = vs[w];
-                        vs[w] = vv;
-                    }
+            mean = a.nnz() == 0 ? 0 : sum / a.nnz();
+            for (int b = 0; b < grid * grid; b++) {
+                blockStart[b + 1] += blockStart[b];
+            }
+            int n = (int) a.nnz();
+            users = new int[n];
+            items = new int[n];
+            values = new float[n];
+            int[] next = java.util.Arrays.copyOf(blockStart, grid * grid);
+            // Working users in increasing order, each user's ratings by working item: every block ends up
+            // sorted by (user, item). A key packs the item's working row above the value's bits.
+            long[] keys = new long[longestRow];
+            for (int t = 0; t < userOrder.length; t++) {
+                int i = userOrder[t];
+                long from = offsets.getAtIndex(ValueLayout.JAVA_LONG, i);
+                int count = (int) (offsets.getAtIndex(ValueLayout.JAVA_LONG, i + 1L) - from);
+                for (int c = 0; c < count; c++) {
+                    int j = cols.getAtIndex(ValueLayout.JAVA_INT, from + c);
+                    float x = vals.getAtIndex(ValueLayout.JAVA_FLOAT, from + c);
+                    keys[c] = (long) itemRow[j] << 32 | (Float.floatToRawIntBits(x) & 0xFFFF_FFFFL);
+                }
+                java.util.Arrays.sort(keys, 0, count);
+                int rowBlock = userBlock[t] * grid;
+                for (int c = 0; c < count; c++) {
+                    int item = (int) (keys[c] >>> 32);
+                    int at = next[rowBlock + itemBlock[item]]++;
+                    users[at] = t;
+                    items[at] = item;
+                    values[at] = Float.intBitsToFloat((int) keys[c]);
                 }
             }
         }
 
-        /** Block of each index: a seeded permutation dealt round-robin, so blocks differ in size by at most 1. */
-        private static int[] deal(int n, int grid, SplittableRandom random) {
+        private static int[] permutation(int n, SplittableRandom random) {
             int[] order = new int[n];
             for (int t = 0; t < n; t++) {
                 order[t] = t;
@@ -237,11 +213,103 @@ public final class Sgd {
                 order[t] = order[w];
                 order[w] = tmp;
             }
+            return order;
+        }
+
+        private static int[] inverse(int[] order) {
+            int[] inverse = new int[order.length];
+            for (int t = 0; t < order.length; t++) {
+                inverse[order[t]] = t;
+            }
+            return inverse;
+        }
+
+        /** Block of each working row: B contiguous ranges whose sizes differ by at most 1. */
+        private static int[] blockOfRow(int n, int grid) {
             int[] block = new int[n];
-            for (int t = 0; t < n; t++) {
-                block[order[t]] = t % grid;
+            for (int b = 0; b < grid; b++) {
+                int from = (int) ((long) n * b / grid);
+                int to = (int) ((long) n * (b + 1) / grid);
+                java.util.Arrays.fill(block, from, to, b);
             }
             return block;
+        }
+    }
+
+    /**
+     * The model's parameters renumbered into the strata's working rows, trained in their place: heap
+     * arrays of rank-float rows (see {@link Kernels#sgdPass} for why not off-heap). Made once per fit;
+     * {@link #storeInto} hands an epoch's result back to the model.
+     */
+    private static final class Working {
+        final Strata strata;
+        final int rank;
+        final float[] u;
+        final float[] v;
+        final float[] userBias;
+        final float[] itemBias;
+
+        Working(FactorModel model, Strata strata) {
+            this.strata = strata;
+            this.rank = model.rank();
+            u = new float[Math.multiplyExact(model.users(), rank)];
+            v = new float[Math.multiplyExact(model.items(), rank)];
+            boolean biases = model.hasBiases();
+            userBias = biases ? new float[model.users()] : null;
+            itemBias = biases ? new float[model.items()] : null;
+            for (int t = 0; t < strata.userOrder.length; t++) {
+                copyRow(model.userFactors(), strata.userOrder[t], u, t);
+            }
+            for (int t = 0; t < strata.itemOrder.length; t++) {
+                copyRow(model.itemFactors(), strata.itemOrder[t], v, t);
+            }
+            if (biases) {
+                for (int t = 0; t < userBias.length; t++) {
+                    userBias[t] = model.userBiases().get(0, strata.userOrder[t]);
+                }
+                for (int t = 0; t < itemBias.length; t++) {
+                    itemBias[t] = model.itemBiases().get(0, strata.itemOrder[t]);
+                }
+            }
+        }
+
+        private void copyRow(DenseMatrix from, int row, float[] to, int toRow) {
+            MemorySegment.copy(from.segment(), ValueLayout.JAVA_FLOAT, from.offset(row, 0), to, toRow * rank, rank);
+        }
+
+        private void copyRow(float[] from, int fromRow, DenseMatrix to, int row) {
+            MemorySegment.copy(from, fromRow * rank, to.segment(), ValueLayout.JAVA_FLOAT, to.offset(row, 0), rank);
+        }
+
+        /** Σ of the squares of every parameter, in double: not finite iff some parameter is not. */
+        double squares() {
+            double sum = squares(u) + squares(v);
+            return userBias == null ? sum : sum + squares(userBias) + squares(itemBias);
+        }
+
+        private static double squares(float[] x) {
+            double sum = 0;
+            for (float value : x) {
+                sum += (double) value * value;
+            }
+            return sum;
+        }
+
+        void storeInto(FactorModel model) {
+            for (int t = 0; t < strata.userOrder.length; t++) {
+                copyRow(u, t, model.userFactors(), strata.userOrder[t]);
+            }
+            for (int t = 0; t < strata.itemOrder.length; t++) {
+                copyRow(v, t, model.itemFactors(), strata.itemOrder[t]);
+            }
+            if (userBias != null) {
+                for (int t = 0; t < userBias.length; t++) {
+                    model.userBiases().set(0, strata.userOrder[t], userBias[t]);
+                }
+                for (int t = 0; t < itemBias.length; t++) {
+                    model.itemBiases().set(0, strata.itemOrder[t], itemBias[t]);
+                }
+            }
         }
     }
 

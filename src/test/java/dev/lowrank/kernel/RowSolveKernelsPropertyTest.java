@@ -173,11 +173,13 @@ class RowSolveKernelsPropertyTest {
             }
             for (Backend backend : Backend.values()) {
                 Kernels kernels = Kernels.of(backend, Parallel.sequential());
-                try (DenseMatrix u = DenseMatrix.of(u0); DenseMatrix v = DenseMatrix.of(v0);
-                     DenseMatrix u2 = DenseMatrix.of(u0); DenseMatrix v2 = DenseMatrix.of(v0);
-                     DenseMatrix b = DenseMatrix.zeros(1, users); DenseMatrix cb = DenseMatrix.zeros(1, items);
+                try (DenseMatrix u2 = DenseMatrix.of(u0); DenseMatrix v2 = DenseMatrix.of(v0);
                      DenseMatrix b2 = DenseMatrix.zeros(1, users); DenseMatrix cb2 = DenseMatrix.zeros(1, items)) {
-                    double sum = kernels.sgdPass(u, v, us, is, vs, from, n, biases ? b : null, biases ? cb : null, mu,
+                    float[] u = u2.toFlatArray();
+                    float[] v = v2.toFlatArray();
+                    float[] b = new float[users];
+                    float[] cb = new float[items];
+                    double sum = kernels.sgdPass(u, v, k, us, is, vs, from, n, biases ? b : null, biases ? cb : null, mu,
                             rate, factorShrink, biasShrink);
                     double expectedSum = 0;
                     for (int t = from; t < n; t++) {
@@ -200,10 +202,10 @@ class RowSolveKernelsPropertyTest {
                     }
                     String context = backend + " " + g.describe();
                     assertEquals(expectedSum, sum, context + ": sum of squared errors");
-                    assertArrayEquals(u2.toFlatArray(), u.toFlatArray(), context + ": U");
-                    assertArrayEquals(v2.toFlatArray(), v.toFlatArray(), context + ": V");
-                    assertArrayEquals(b2.toFlatArray(), b.toFlatArray(), context + ": user biases");
-                    assertArrayEquals(cb2.toFlatArray(), cb.toFlatArray(), context + ": item biases");
+                    assertArrayEquals(u2.toFlatArray(), u, context + ": U");
+                    assertArrayEquals(v2.toFlatArray(), v, context + ": V");
+                    assertArrayEquals(b2.toFlatArray(), b, context + ": user biases");
+                    assertArrayEquals(cb2.toFlatArray(), cb, context + ": item biases");
                 }
             }
         }
@@ -247,11 +249,20 @@ class RowSolveKernelsPropertyTest {
             assertThrows(IndexOutOfBoundsException.class, () -> kernels.normalApply(a, 2, y, new float[4], 1, 0, 0, new float[4]));
             assertThrows(IllegalArgumentException.class, () -> kernels.normalRhs(a, 0, y, 1, 0, u, 1, new float[4]));
             assertThrows(IndexOutOfBoundsException.class,
-                    () -> kernels.sgdPass(u, v, new int[] {2}, new int[] {0}, new float[] {1}, 0, 1, null, null, 0, 0.1f, 1, 1));
+                    () -> kernels.sgdPass(new float[8], new float[8], 4, new int[] {2}, new int[] {0}, new float[] {1}, 0, 1,
+                            null, null, 0, 0.1f, 1, 1));
             assertThrows(IllegalArgumentException.class,
-                    () -> kernels.sgdPass(u, v, new int[] {1}, new int[] {0, 1}, new float[] {1}, 0, 1, null, null, 0, 0.1f, 1, 1));
+                    () -> kernels.sgdPass(new float[8], new float[8], 4, new int[] {1}, new int[] {0, 1}, new float[] {1}, 0, 1,
+                            null, null, 0, 0.1f, 1, 1));
+            float[] same = new float[8];
             assertThrows(IllegalArgumentException.class,
-                    () -> kernels.sgdPass(u, u, new int[] {1}, new int[] {0}, new float[] {1}, 0, 1, null, null, 0, 0.1f, 1, 1));
+                    () -> kernels.sgdPass(same, same, 4, new int[] {1}, new int[] {0}, new float[] {1}, 0, 1, null, null, 0, 0.1f, 1, 1));
+            assertThrows(IllegalArgumentException.class,
+                    () -> kernels.sgdPass(new float[8], new float[7], 4, new int[] {1}, new int[] {0}, new float[] {1}, 0, 1,
+                            null, null, 0, 0.1f, 1, 1));
+            assertThrows(IllegalArgumentException.class,
+                    () -> kernels.sgdPass(new float[8], new float[8], 4, new int[] {1}, new int[] {0}, new float[] {1}, 0, 1,
+                            new float[2], new float[3], 0, 0.1f, 1, 1));
         }
     }
 }

@@ -27,11 +27,13 @@ import java.util.SplittableRandom;
  * Not JMH: one fit of 10 iterations is timed per configuration; the first iteration (JIT warm-up) is
  * reported apart and the rest summarised by their median.
  *
- * <pre>./mvnw -B -q -Pbench package exec:exec -Dexec.mainClass=dev.lowrank.bench.SolverShapes [-Dcli.args="1m|10m [iterations]"]</pre>
+ * <pre>./mvnw -B -q -Pbench package exec:exec -Dexec.mainClass=dev.lowrank.bench.SolverShapes [-Dcli.args="1m|10m|all [iterations [sgd|als|all]]"]</pre>
  */
 public final class SolverShapes {
     private static final int RANK = 64;
     private static int ITERATIONS = 10;
+    /** "sgd", "als" or "all": which solvers to time. */
+    private static String SOLVERS = "all";
     private static final java.util.List<Long> CPU_MARKS = new java.util.ArrayList<>();
     private static final java.lang.management.ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     /** Records the calling thread's CPU time at the start of a fit and after every iteration. */
@@ -48,6 +50,9 @@ public final class SolverShapes {
         String which = args.length > 0 ? args[0] : "all";
         if (args.length > 1) {
             ITERATIONS = Integer.parseInt(args[1]);
+        }
+        if (args.length > 2) {
+            SOLVERS = args[2];
         }
         BufferPoolMXBean direct = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
                 .filter(b -> b.getName().equals("direct")).findFirst().orElseThrow();
@@ -73,11 +78,14 @@ public final class SolverShapes {
             for (int threads : new int[] {1, 2}) {
                 try (Parallel parallel = threads == 1 ? null : Parallel.threads(threads)) {
                     Kernels kernels = Kernels.of(Backend.PANAMA, threads == 1 ? Parallel.sequential() : parallel);
-                    for (int grid : new int[] {8, 32}) {
+                    for (int grid : SOLVERS.equals("als") ? new int[0] : new int[] {8, 32}) {
                         fit(name, threads, "SGD grid " + grid, users, items, peak, budget, m ->
                                 Sgd.builder().maxEpochs(ITERATIONS).learningRate(LearningRate.constant(0.005))
                                         .regularization(Regularization.of(0.05f)).grid(grid).kernels(kernels).listener(CPU).build()
                                         .fit(m, data), kernels);
+                    }
+                    if (SOLVERS.equals("sgd")) {
+                        continue;
                     }
                     for (RowSolver solver : new RowSolver[] {RowSolver.cholesky(), RowSolver.conjugateGradient(3)}) {
                         fit(name, threads, "ALS " + solver, users, items, peak, budget, m ->

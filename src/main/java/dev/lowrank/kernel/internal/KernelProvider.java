@@ -104,7 +104,8 @@ public interface KernelProvider {
      * e = values[t] − (u_i·v_j [+ mu + b_i + c_j]), the biases (when {@code userBias} is not null)
      * become biasShrink·b + rate·e, then u_i ← factorShrink·u_i + rate·e·v_j and
      * v_j ← factorShrink·v_j + rate·e·u_i (both from the old rows). Returns Σ e² in double, in order.
+     * Row i of U is u[i·rank, (i + 1)·rank) (V likewise); the biases are indexed by row.
      */
-    double sgdPass(DenseMatrix u, DenseMatrix v, int[] users, int[] items, float[] values, int from, int to,
-                   DenseMatrix userBias, DenseMatrix itemBias, float mu, float rate, float factorShrink, float biasShrink);
+    double sgdPass(float[] u, float[] v, int rank, int[] users, int[] items, float[] values, int from, int to,
+                   float[] userBias, float[] itemBias, float mu, float rate, float factorShrink, float biasShrink);
 }

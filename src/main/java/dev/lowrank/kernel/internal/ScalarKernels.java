@@ -310,31 +310,34 @@ public final class ScalarKernels implements KernelProvider {
     }
 
     @Override
-    public double sgdPass(DenseMatrix u, DenseMatrix v, int[] users, int[] items, float[] values, int from, int to,
-                          DenseMatrix userBias, DenseMatrix itemBias, float mu, float rate, float factorShrink,
-                          float biasShrink) {
-        MemorySegment us = u.segment();
-        MemorySegment vs = v.segment();
-        MemorySegment b = userBias == null ? null : userBias.segment();
-        MemorySegment c = itemBias == null ? null : itemBias.segment();
-        int k = u.cols();
+    public double sgdPass(float[] u, float[] v, int rank, int[] users, int[] items, float[] values, int from, int to,
+                          float[] userBias, float[] itemBias, float mu, float rate, float factorShrink, float biasShrink) {
         double sum = 0;
         for (int t = from; t < to; t++) {
             int i = users[t];
             int j = items[t];
-            long uo = u.offset(i, 0);
-            long vo = v.offset(j, 0);
-            float prediction = dot(us, uo, vs, vo, k);
-            if (b != null) {
-                prediction += mu + b.getAtIndex(JAVA_FLOAT, i) + c.getAtIndex(JAVA_FLOAT, j);
+            int uo = i * rank;
+            int vo = j * rank;
+            float prediction = 0f;
+            for (int c = 0; c < rank; c++) {
+                prediction += u[uo + c] * v[vo + c];
+            }
+            if (userBias != null) {
+                prediction += mu + userBias[i] + itemBias[j];
             }
             float e = values[t] - prediction;
             sum += (double) e * e;
-            if (b != null) {
-                b.setAtIndex(JAVA_FLOAT, i, biasShrink * b.getAtIndex(JAVA_FLOAT, i) + rate * e);
-                c.setAtIndex(JAVA_FLOAT, j, biasShrink * c.getAtIndex(JAVA_FLOAT, j) + rate * e);
+            if (userBias != null) {
+                userBias[i] = biasShrink * userBias[i] + rate * e;
+                itemBias[j] = biasShrink * itemBias[j] + rate * e;
             }
-            sgdUpdate(us, uo, vs, vo, k, rate * e, factorShrink);
+            float step = rate * e;
+            for (int c = 0; c < rank; c++) {
+                float ut = u[uo + c];
+                float vt = v[vo + c];
+                u[uo + c] = factorShrink * ut + step * vt;
+                v[vo + c] = factorShrink * vt + step * ut;
+            }
         }
         return sum;
     }
