@@ -59,7 +59,7 @@ public final class MovieLensSolvers {
                 }
             }
             // ALS-WR (penalties × observation count): λ about 100× smaller; exact rows and 3 CG steps.
-            for (float rho : solvers.equals("sgd") ? new float[0] : new float[] {0.03f, 0.05f, 0.1f}) {
+            for (float rho : solvers.equals("sgd") ? new float[0] : new float[] {0.05f, 0.1f, 0.15f, 0.2f}) {
                 for (RowSolver solver : new RowSolver[] {RowSolver.cholesky(), RowSolver.conjugateGradient(3)}) {
                     try (FactorModel m = FactorModel.create(all.userCount(), all.itemCount(), rank, true,
                             Initializer.scaledNormal(1), kernels)) {
