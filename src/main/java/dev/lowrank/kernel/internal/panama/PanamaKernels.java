@@ -790,6 +790,10 @@ public final class PanamaKernels implements KernelProvider {
         // C2 must reload a segment's bounds and liveness before the next access; an array's are fixed.
         // The pass ran about 2x faster this way (docs/solvers.md). dot and the update follow dot(segment)
         // and sgdUpdate lane for lane, so the bits equal those of the per-rating kernels.
+        if (rank == 8 * L) {
+            return sgdPassEightVectors(u, v, users, items, values, from, to, userBias, itemBias, mu, rate,
+                    factorShrink, biasShrink);
+        }
         double sum = 0;
         for (int t = from; t < to; t++) {
             int i = users[t];
@@ -807,6 +811,87 @@ public final class PanamaKernels implements KernelProvider {
                 itemBias[j] = biasShrink * itemBias[j] + rate * e;
             }
             sgdUpdate(u, uo, v, vo, rank, rate * e, factorShrink);
+        }
+        return sum;
+    }
+
+    /**
+     * sgdPass for rank = 8·L (64 on AVX2): while consecutive ratings share a user (Sgd sorts each block
+     * by user), u_i stays in eight registers, so a rating loads and stores only v_j's row. Each operation
+     * is the one {@link #dot(float[], int, float[], int, int)} and
+     * {@link #sgdUpdate(float[], int, float[], int, int, float, float)} perform, in the same order, so
+     * the bits are the same as the general loop's.
+     */
+    private static double sgdPassEightVectors(float[] u, float[] v, int[] users, int[] items, float[] values, int from,
+                                              int to, float[] userBias, float[] itemBias, float mu, float rate,
+                                              float factorShrink, float biasShrink) {
+        final int rank = 8 * L;
+        FloatVector zero = FloatVector.zero(S);
+        double sum = 0;
+        int t = from;
+        while (t < to) {
+            int i = users[t];
+            int uo = i * rank;
+            FloatVector u0 = FloatVector.fromArray(S, u, uo);
+            FloatVector u1 = FloatVector.fromArray(S, u, uo + L);
+            FloatVector u2 = FloatVector.fromArray(S, u, uo + 2 * L);
+            FloatVector u3 = FloatVector.fromArray(S, u, uo + 3 * L);
+            FloatVector u4 = FloatVector.fromArray(S, u, uo + 4 * L);
+            FloatVector u5 = FloatVector.fromArray(S, u, uo + 5 * L);
+            FloatVector u6 = FloatVector.fromArray(S, u, uo + 6 * L);
+            FloatVector u7 = FloatVector.fromArray(S, u, uo + 7 * L);
+            for (; t < to && users[t] == i; t++) {
+                int j = items[t];
+                int vo = j * rank;
+                FloatVector v0 = FloatVector.fromArray(S, v, vo);
+                FloatVector v1 = FloatVector.fromArray(S, v, vo + L);
+                FloatVector v2 = FloatVector.fromArray(S, v, vo + 2 * L);
+                FloatVector v3 = FloatVector.fromArray(S, v, vo + 3 * L);
+                FloatVector v4 = FloatVector.fromArray(S, v, vo + 4 * L);
+                FloatVector v5 = FloatVector.fromArray(S, v, vo + 5 * L);
+                FloatVector v6 = FloatVector.fromArray(S, v, vo + 6 * L);
+                FloatVector v7 = FloatVector.fromArray(S, v, vo + 7 * L);
+                FloatVector s0 = u4.fma(v4, u0.fma(v0, zero));
+                FloatVector s1 = u5.fma(v5, u1.fma(v1, zero));
+                FloatVector s2 = u6.fma(v6, u2.fma(v2, zero));
+                FloatVector s3 = u7.fma(v7, u3.fma(v3, zero));
+                float prediction = sumLanes(s0.add(s1).add(s2.add(s3)));
+                if (userBias != null) {
+                    prediction += mu + userBias[i] + itemBias[j];
+                }
+                float e = values[t] - prediction;
+                sum += (double) e * e;
+                if (userBias != null) {
+                    userBias[i] = biasShrink * userBias[i] + rate * e;
+                    itemBias[j] = biasShrink * itemBias[j] + rate * e;
+                }
+                FloatVector a = FloatVector.broadcast(S, rate * e);
+                // v_j from the old u_i first, then u_i (sgdUpdate's two results).
+                u0.fma(a, v0.mul(factorShrink)).intoArray(v, vo);
+                u0 = v0.fma(a, u0.mul(factorShrink));
+                u1.fma(a, v1.mul(factorShrink)).intoArray(v, vo + L);
+                u1 = v1.fma(a, u1.mul(factorShrink));
+                u2.fma(a, v2.mul(factorShrink)).intoArray(v, vo + 2 * L);
+                u2 = v2.fma(a, u2.mul(factorShrink));
+                u3.fma(a, v3.mul(factorShrink)).intoArray(v, vo + 3 * L);
+                u3 = v3.fma(a, u3.mul(factorShrink));
+                u4.fma(a, v4.mul(factorShrink)).intoArray(v, vo + 4 * L);
+                u4 = v4.fma(a, u4.mul(factorShrink));
+                u5.fma(a, v5.mul(factorShrink)).intoArray(v, vo + 5 * L);
+                u5 = v5.fma(a, u5.mul(factorShrink));
+                u6.fma(a, v6.mul(factorShrink)).intoArray(v, vo + 6 * L);
+                u6 = v6.fma(a, u6.mul(factorShrink));
+                u7.fma(a, v7.mul(factorShrink)).intoArray(v, vo + 7 * L);
+                u7 = v7.fma(a, u7.mul(factorShrink));
+            }
+            u0.intoArray(u, uo);
+            u1.intoArray(u, uo + L);
+            u2.intoArray(u, uo + 2 * L);
+            u3.intoArray(u, uo + 3 * L);
+            u4.intoArray(u, uo + 4 * L);
+            u5.intoArray(u, uo + 5 * L);
+            u6.intoArray(u, uo + 6 * L);
+            u7.intoArray(u, uo + 7 * L);
         }
         return sum;
     }
