@@ -9,7 +9,6 @@ import dev.lowrank.model.FactorModel;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.time.Duration;
-import java.util.List;
 import java.util.Objects;
 import java.util.SplittableRandom;
 
@@ -108,10 +107,10 @@ public final class Sgd {
                     epochLoss += part;
                 }
             }
-            double squares = w.squares();
-            if (!Double.isFinite(epochLoss) || !Double.isFinite(squares)) {
+            boolean finite = w.allFinite();
+            if (!Double.isFinite(epochLoss) || !finite) {
                 throw new TrainingDivergedException(epoch, epochLoss, "SGD's squared error is " + epochLoss
-                        + (Double.isFinite(squares) ? "" : " and a factor is not finite"), rate);
+                        + (finite ? "" : " and a factor is not finite"), rate);
             }
             w.storeInto(model);
             done = recorder.record(epochLoss, Double.NaN, rate, (System.nanoTime() - start) * 1e-9);
@@ -281,18 +280,27 @@ public final class Sgd {
             MemorySegment.copy(from, fromRow * rank, to.segment(), ValueLayout.JAVA_FLOAT, to.offset(row, 0), rank);
         }
 
-        /** Σ of the squares of every parameter, in double: not finite iff some parameter is not. */
-        double squares() {
-            double sum = squares(u) + squares(v);
-            return userBias == null ? sum : sum + squares(userBias) + squares(itemBias);
+        boolean allFinite() {
+            return allFinite(u) && allFinite(v) && (userBias == null || allFinite(userBias) && allFinite(itemBias));
         }
 
-        private static double squares(float[] x) {
-            double sum = 0;
-            for (float value : x) {
-                sum += (double) value * value;
+        private static boolean allFinite(float[] x) {
+            // x − x is 0 when x is finite and NaN otherwise; four sums keep the additions independent.
+            float s0 = 0f;
+            float s1 = 0f;
+            float s2 = 0f;
+            float s3 = 0f;
+            int t = 0;
+            for (; t + 3 < x.length; t += 4) {
+                s0 += x[t] - x[t];
+                s1 += x[t + 1] - x[t + 1];
+                s2 += x[t + 2] - x[t + 2];
+                s3 += x[t + 3] - x[t + 3];
             }
-            return sum;
+            for (; t < x.length; t++) {
+                s0 += x[t] - x[t];
+            }
+            return s0 + s1 + s2 + s3 == 0f;
         }
 
         void storeInto(FactorModel model) {
