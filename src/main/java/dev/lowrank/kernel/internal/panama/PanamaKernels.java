@@ -192,9 +192,9 @@ public final class PanamaKernels implements KernelProvider {
      *   the caller's tile, which is why the facade hands out tall tiles.
      */
     @Override
-    public void gemm(boolean transA, boolean transB, float alpha, DenseMatrix a, DenseMatrix b, float beta,
-                     DenseMatrix c, int rowStart, int rowEnd, int colStart, int colEnd) {
-        gemm(TILE, transA, transB, alpha, a, b, beta, c, rowStart, rowEnd, colStart, colEnd);
+    public void gemm(boolean transA, boolean transB, float alpha, DenseMatrix a, DenseMatrix b, int innerStart,
+                     int innerEnd, float beta, DenseMatrix c, int rowStart, int rowEnd, int colStart, int colEnd) {
+        gemm(TILE, transA, transB, alpha, a, b, innerStart, innerEnd, beta, c, rowStart, rowEnd, colStart, colEnd);
     }
 
     /**
@@ -205,7 +205,8 @@ public final class PanamaKernels implements KernelProvider {
     public static void gemmWithTile(String tile, boolean transA, boolean transB, float alpha, DenseMatrix a,
                                     DenseMatrix b, float beta, DenseMatrix c, int rowStart, int rowEnd,
                                     int colStart, int colEnd) {
-        gemm(Tile.valueOf(tile), transA, transB, alpha, a, b, beta, c, rowStart, rowEnd, colStart, colEnd);
+        gemm(Tile.valueOf(tile), transA, transB, alpha, a, b, 0, transA ? a.rows() : a.cols(), beta, c,
+                rowStart, rowEnd, colStart, colEnd);
     }
 
     /** The register tile's name ("T6X2": 6 rows × 2 vectors) for docs and benchmarks. */
@@ -214,9 +215,9 @@ public final class PanamaKernels implements KernelProvider {
     }
 
     private static void gemm(Tile tile, boolean transA, boolean transB, float alpha, DenseMatrix a, DenseMatrix b,
-                             float beta, DenseMatrix c, int rowStart, int rowEnd, int colStart, int colEnd) {
-        int inner = transA ? a.rows() : a.cols();
-        if (inner == 0 || rowStart >= rowEnd || colStart >= colEnd) {
+                             int innerStart, int innerEnd, float beta, DenseMatrix c, int rowStart, int rowEnd,
+                             int colStart, int colEnd) {
+        if (innerStart >= innerEnd || rowStart >= rowEnd || colStart >= colEnd) {
             scaleTile(c, beta, rowStart, rowEnd, colStart, colEnd);
             return;
         }
@@ -229,10 +230,10 @@ public final class PanamaKernels implements KernelProvider {
         long cRowBytes = (long) c.rowStride() * Float.BYTES;
         for (int jc = colStart; jc < colEnd; jc += NC) {
             int nc = Math.min(NC, colEnd - jc);
-            for (int pc = 0; pc < inner; pc += KC) {
-                int kc = Math.min(KC, inner - pc);
+            for (int pc = innerStart; pc < innerEnd; pc += KC) {
+                int kc = Math.min(KC, innerEnd - pc);
                 packB(transB, b, pc, kc, jc, nc, nr, bp);
-                float betaNow = pc == 0 ? beta : 1f;
+                float betaNow = pc == innerStart ? beta : 1f;
                 for (int ic = rowStart; ic < rowEnd; ic += MC) {
                     int mc = Math.min(MC, rowEnd - ic);
                     packA(transA, a, ic, mc, pc, kc, mr, ap);
