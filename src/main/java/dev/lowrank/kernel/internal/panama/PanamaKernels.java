@@ -647,8 +647,7 @@ public final class PanamaKernels implements KernelProvider {
             }
             float s = sumLanes(s0.add(s1));
             total += s;
-            FloatVector coef = FloatVector.broadcast(S, (scale + valueScale * vals.getAtIndex(JAVA_FLOAT, p)) * s + shift);
-            axpyFromSegment(coef, ys, yo, out, whole, tail, k);
+            axpyFromSegment((scale + valueScale * vals.getAtIndex(JAVA_FLOAT, p)) * s + shift, ys, yo, out, whole, k);
         }
         return total;
     }
@@ -713,21 +712,32 @@ public final class PanamaKernels implements KernelProvider {
             o6 = y6.fma(coef, o6);
             o7 = y7.fma(coef, o7);
         }
-        storeAccumulators(out, vectors, o0, o1, o2, o3, o4, o5, o6, o7);
+        // Stored here, not in a helper: a helper that C2 does not inline takes the accumulators boxed.
+        o0.intoArray(out, 0);
+        if (vectors > 1) {
+            o1.intoArray(out, L);
+        }
+        if (vectors > 2) {
+            o2.intoArray(out, 2 * L);
+        }
+        if (vectors > 3) {
+            o3.intoArray(out, 3 * L);
+        }
+        if (vectors > 4) {
+            o4.intoArray(out, 4 * L);
+        }
+        if (vectors > 5) {
+            o5.intoArray(out, 5 * L);
+        }
+        if (vectors > 6) {
+            o6.intoArray(out, 6 * L);
+        }
+        if (vectors > 7) {
+            o7.intoArray(out, 7 * L);
+        }
         return total;
     }
 
-    private static void storeAccumulators(float[] out, int vectors, FloatVector o0, FloatVector o1, FloatVector o2,
-                                          FloatVector o3, FloatVector o4, FloatVector o5, FloatVector o6, FloatVector o7) {
-        o0.intoArray(out, 0);
-        if (vectors > 1) o1.intoArray(out, L);
-        if (vectors > 2) o2.intoArray(out, 2 * L);
-        if (vectors > 3) o3.intoArray(out, 3 * L);
-        if (vectors > 4) o4.intoArray(out, 4 * L);
-        if (vectors > 5) o5.intoArray(out, 5 * L);
-        if (vectors > 6) o6.intoArray(out, 6 * L);
-        if (vectors > 7) o7.intoArray(out, 7 * L);
-    }
 
     @Override
     public float normalRhs(CsrMatrix a, int row, DenseMatrix y, float valueScale, float shift, DenseMatrix yBias,
@@ -772,7 +782,29 @@ public final class PanamaKernels implements KernelProvider {
                 if (vectors > 6) o6 = fromMemorySegment(S, ys, yo + L * 24L, ORDER).fma(t, o6);
                 if (vectors > 7) o7 = fromMemorySegment(S, ys, yo + L * 28L, ORDER).fma(t, o7);
             }
-            storeAccumulators(out, vectors, o0, o1, o2, o3, o4, o5, o6, o7);
+            // Stored here, not in a helper: a helper that C2 does not inline takes the accumulators boxed.
+            o0.intoArray(out, 0);
+            if (vectors > 1) {
+                o1.intoArray(out, L);
+            }
+            if (vectors > 2) {
+                o2.intoArray(out, 2 * L);
+            }
+            if (vectors > 3) {
+                o3.intoArray(out, 3 * L);
+            }
+            if (vectors > 4) {
+                o4.intoArray(out, 4 * L);
+            }
+            if (vectors > 5) {
+                o5.intoArray(out, 5 * L);
+            }
+            if (vectors > 6) {
+                o6.intoArray(out, 6 * L);
+            }
+            if (vectors > 7) {
+                o7.intoArray(out, 7 * L);
+            }
             return total;
         }
         for (long p = a.rowStart(row); p < end; p++) {
@@ -782,20 +814,22 @@ public final class PanamaKernels implements KernelProvider {
                 target += biasScale * bs.getAtIndex(JAVA_FLOAT, j);
             }
             total += target;
-            axpyFromSegment(FloatVector.broadcast(S, target), ys, j * rowBytes, out, whole, tail, k);
+            axpyFromSegment(target, ys, j * rowBytes, out, whole, k);
         }
         return total;
     }
 
     /** out[0..k) += coef·y[yo..]: whole vectors, then one masked tail. */
-    private static void axpyFromSegment(FloatVector coef, MemorySegment ys, long yo, float[] out, int whole,
-                                        VectorMask<Float> tail, int k) {
+    private static void axpyFromSegment(float c, MemorySegment ys, long yo, float[] out, int whole, int k) {
+        // No vector or mask crosses the call: should C2 not inline this, nothing is boxed per call.
+        FloatVector coef = FloatVector.broadcast(S, c);
         int t = 0;
         for (; t < whole; t += L) {
             fromMemorySegment(S, ys, yo + (long) t * Float.BYTES, ORDER).fma(coef, FloatVector.fromArray(S, out, t))
                     .intoArray(out, t);
         }
         if (whole < k) {
+            VectorMask<Float> tail = S.indexInRange(whole, k);
             fromMemorySegment(S, ys, yo + (long) whole * Float.BYTES, ORDER, tail)
                     .fma(coef, FloatVector.fromArray(S, out, whole, tail))
                     .intoArray(out, whole, tail);
