@@ -105,7 +105,11 @@ public final class PanamaKernels implements KernelProvider {
             long yo = yOffset + (long) t * Float.BYTES;
             s1 = fromMemorySegment(S, x, xo, ORDER, m).fma(fromMemorySegment(S, y, yo, ORDER, m), s1);
         }
-        return sumLanes(s0.add(s1).add(s2.add(s3)));
+        FloatVector lanes = s0.add(s1).add(s2.add(s3));
+        lanes = L > 8 ? lanes.add(lanes.rearrange(ROT8)) : lanes; // sumLanes, written out
+        lanes = L > 4 ? lanes.add(lanes.rearrange(ROT4)) : lanes;
+        lanes = L > 2 ? lanes.add(lanes.rearrange(ROT2)) : lanes;
+        return lanes.add(lanes.rearrange(ROT1)).lane(0);
     }
 
     @Override
@@ -645,7 +649,11 @@ public final class PanamaKernels implements KernelProvider {
                 s1 = fromMemorySegment(S, ys, yo + (long) whole * Float.BYTES, ORDER, tail)
                         .fma(FloatVector.fromArray(S, x, whole, tail), s1);
             }
-            float s = sumLanes(s0.add(s1));
+            FloatVector lanes = s0.add(s1);
+            lanes = L > 8 ? lanes.add(lanes.rearrange(ROT8)) : lanes; // sumLanes, written out
+            lanes = L > 4 ? lanes.add(lanes.rearrange(ROT4)) : lanes;
+            lanes = L > 2 ? lanes.add(lanes.rearrange(ROT2)) : lanes;
+            float s = lanes.add(lanes.rearrange(ROT1)).lane(0);
             total += s;
             axpyFromSegment((scale + valueScale * vals.getAtIndex(JAVA_FLOAT, p)) * s + shift, ys, yo, out, whole, k);
         }
@@ -700,7 +708,11 @@ public final class PanamaKernels implements KernelProvider {
             s1 = y5.fma(x5, s1);
             s0 = y6.fma(x6, s0);
             s1 = y7.fma(x7, s1);
-            float s = sumLanes(s0.add(s1));
+            FloatVector lanes = s0.add(s1);
+            lanes = L > 8 ? lanes.add(lanes.rearrange(ROT8)) : lanes; // sumLanes, written out
+            lanes = L > 4 ? lanes.add(lanes.rearrange(ROT4)) : lanes;
+            lanes = L > 2 ? lanes.add(lanes.rearrange(ROT2)) : lanes;
+            float s = lanes.add(lanes.rearrange(ROT1)).lane(0);
             total += s;
             FloatVector coef = FloatVector.broadcast(S, (scale + valueScale * vals.getAtIndex(JAVA_FLOAT, p)) * s + shift);
             o0 = y0.fma(coef, o0);
@@ -1020,7 +1032,11 @@ public final class PanamaKernels implements KernelProvider {
                 if (vectors > 5) s1 = fromMemorySegment(S, vs, vo + L * 20L, ORDER).fma(u5, s1);
                 if (vectors > 6) s0 = fromMemorySegment(S, vs, vo + L * 24L, ORDER).fma(u6, s0);
                 if (vectors > 7) s1 = fromMemorySegment(S, vs, vo + L * 28L, ORDER).fma(u7, s1);
-                float dot = sumLanes(s0.add(s1));
+                FloatVector lanes = s0.add(s1);
+                lanes = L > 8 ? lanes.add(lanes.rearrange(ROT8)) : lanes; // sumLanes, written out
+                lanes = L > 4 ? lanes.add(lanes.rearrange(ROT4)) : lanes;
+                lanes = L > 2 ? lanes.add(lanes.rearrange(ROT2)) : lanes;
+                float dot = lanes.add(lanes.rearrange(ROT1)).lane(0);
                 outValues.setAtIndex(JAVA_FLOAT, p, accumulate ? outValues.getAtIndex(JAVA_FLOAT, p) + dot : dot);
             }
         }
@@ -1044,7 +1060,11 @@ public final class PanamaKernels implements KernelProvider {
             FloatVector ui = fromMemorySegment(S, us, u.offset(i, j0), ORDER, mask);
             for (long p = start; p < end; p++) {
                 long vo = cols.getAtIndex(JAVA_INT, p) * vRowBytes + jb;
-                float dot = sumLanes(fromMemorySegment(S, vs, vo, ORDER, mask).mul(ui));
+                FloatVector lanes = fromMemorySegment(S, vs, vo, ORDER, mask).mul(ui);
+                lanes = L > 8 ? lanes.add(lanes.rearrange(ROT8)) : lanes; // sumLanes, written out
+                lanes = L > 4 ? lanes.add(lanes.rearrange(ROT4)) : lanes;
+                lanes = L > 2 ? lanes.add(lanes.rearrange(ROT2)) : lanes;
+                float dot = lanes.add(lanes.rearrange(ROT1)).lane(0);
                 outValues.setAtIndex(JAVA_FLOAT, p, accumulate ? outValues.getAtIndex(JAVA_FLOAT, p) + dot : dot);
             }
         }
@@ -1159,12 +1179,20 @@ public final class PanamaKernels implements KernelProvider {
                 if (grads) {
                     MemorySegment gs = gu.segment();
                     for (int f = 0; f < k; f++) {
-                        float sum = sumLanes(FloatVector.fromArray(S, acc, f * L));
+                        FloatVector lanes = FloatVector.fromArray(S, acc, f * L);
+                        lanes = L > 8 ? lanes.add(lanes.rearrange(ROT8)) : lanes; // sumLanes, written out
+                        lanes = L > 4 ? lanes.add(lanes.rearrange(ROT4)) : lanes;
+                        lanes = L > 2 ? lanes.add(lanes.rearrange(ROT2)) : lanes;
+                        float sum = lanes.add(lanes.rearrange(ROT1)).lane(0);
                         long go = gu.offset(i, f);
                         gs.set(JAVA_FLOAT, go, t0 == 0 ? sum : gs.get(JAVA_FLOAT, go) + sum);
                     }
                     if (biases) {
-                        float sum = sumLanes(FloatVector.fromArray(S, acc, k * L));
+                        FloatVector lanes = FloatVector.fromArray(S, acc, k * L);
+                        lanes = L > 8 ? lanes.add(lanes.rearrange(ROT8)) : lanes; // sumLanes, written out
+                        lanes = L > 4 ? lanes.add(lanes.rearrange(ROT4)) : lanes;
+                        lanes = L > 2 ? lanes.add(lanes.rearrange(ROT2)) : lanes;
+                        float sum = lanes.add(lanes.rearrange(ROT1)).lane(0);
                         MemorySegment bs = userBiasGrad.segment();
                         long bo = userBiasGrad.offset(0, i);
                         bs.set(JAVA_FLOAT, bo, t0 == 0 ? sum : bs.get(JAVA_FLOAT, bo) + sum);
@@ -1359,6 +1387,11 @@ public final class PanamaKernels implements KernelProvider {
      * The sum of the lanes in a fixed tree order. {@code reduceLanes(ADD)} leaves the order open, and the
      * C2 intrinsic and the interpreter's fallback do differ, so a result would depend on whether the
      * caller's thread ran the kernel before or after JIT compilation (and so on the thread count).
+     *
+     * <p>Per-element and per-row loops write these lines out instead of calling this method: a vector
+     * argument is boxed whenever C2 declines to inline the call, which it did at random in
+     * KernelAllocationTest (normalApply at k = 20 on AVX2, one 64-byte box per nonzero). What still calls
+     * it runs once per strip or per call.
      */
     private static float sumLanes(FloatVector v) {
         if (L > 8) {
@@ -1435,7 +1468,11 @@ public final class PanamaKernels implements KernelProvider {
         for (; t <= len - L; t += L) {
             acc = FloatVector.fromArray(S, x, xo + t).fma(FloatVector.fromArray(S, y, yo + t), acc);
         }
-        float sum = sumLanes(acc);
+        FloatVector lanes = acc;
+        lanes = L > 8 ? lanes.add(lanes.rearrange(ROT8)) : lanes; // sumLanes, written out
+        lanes = L > 4 ? lanes.add(lanes.rearrange(ROT4)) : lanes;
+        lanes = L > 2 ? lanes.add(lanes.rearrange(ROT2)) : lanes;
+        float sum = lanes.add(lanes.rearrange(ROT1)).lane(0);
         for (; t < len; t++) {
             sum = Math.fma(x[xo + t], y[yo + t], sum);
         }
