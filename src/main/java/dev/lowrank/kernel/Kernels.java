@@ -9,6 +9,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Objects;
+import java.util.function.IntToDoubleFunction;
+import java.util.function.Supplier;
 
 /**
  * The public entry to lowrank's kernels: validates every argument (shapes, open state, aliasing,
@@ -48,8 +50,11 @@ public final class Kernels {
     private static final int GRAM_GEMM_MIN_ROWS = 48;
     /** At most this many partial Gram triangles per call (tall matrices get taller blocks). */
     private static final int GRAM_MAX_BLOCKS = 64;
-    /** Gram partials up to 4 MB are kept per calling thread (k ≤ 128 at 64 blocks); larger ones are not. */
-    private static final long GRAM_SCRATCH_MAX_FLOATS = 1L << 20;
+    /**
+     * Block partials (Gram, split-K GEMM) up to 4 MB are kept per calling thread (Gram: k ≤ 128 at 64
+     * blocks); larger ones are not.
+     */
+    private static final long PARTIALS_MAX_FLOATS = 1L << 20;
     /**
      * Target multiply-adds per sparse block; blocks are cut by nonzeros, not by rows. 2^20 (~0.1–0.5 ms
      * of SpMM/SDDMM work) still gives hundreds of blocks on a 10M-nonzero matrix; at 2^16 the block
@@ -140,17 +145,42 @@ public final class Kernels {
         requireSameShape(x, "X", y, "Y");
         requireShareable(x, "X");
         requireShareable(y, "Y");
-        MemorySegment xs = x.segment();
-        MemorySegment ys = y.segment();
-        int cols = x.cols();
-        return parallel.sumBlocks(blocks(x.rows(), REDUCTION_BLOCK_ROWS), b -> {
+        FrobeniusDot job = FROBENIUS_DOT.acquire();
+        try {
+            job.provider = provider;
+            job.x = x;
+            job.y = y;
+            return parallel.sumBlocks(blocks(x.rows(), REDUCTION_BLOCK_ROWS), job);
+        } finally {
+            FROBENIUS_DOT.release(job);
+        }
+    }
+
+    private static final Jobs<FrobeniusDot> FROBENIUS_DOT = new Jobs<>(FrobeniusDot::new);
+
+    private static final class FrobeniusDot extends Job implements IntToDoubleFunction {
+        KernelProvider provider;
+        DenseMatrix x;
+        DenseMatrix y;
+
+        @Override
+        public double applyAsDouble(int b) {
+            MemorySegment xs = x.segment();
+            MemorySegment ys = y.segment();
             double sum = 0;
             int end = Math.min(x.rows(), (b + 1) * REDUCTION_BLOCK_ROWS);
             for (int i = b * REDUCTION_BLOCK_ROWS; i < end; i++) {
-                sum += provider.dot(xs, x.offset(i, 0), ys, y.offset(i, 0), cols);
+                sum += provider.dot(xs, x.offset(i, 0), ys, y.offset(i, 0), x.cols());
             }
             return sum;
-        });
+        }
+
+        @Override
+        void clear() {
+            provider = null;
+            x = null;
+            y = null;
+        }
     }
 
     /** Y += alpha·X, elementwise (same shape; X and Y must not share memory unless they are the same matrix). */
@@ -164,13 +194,42 @@ public final class Kernels {
         }
         requireShareable(x, "X");
         requireShareable(y, "Y");
-        MemorySegment xs = x.segment();
-        MemorySegment ys = y.segment();
-        forRowBlocks(y.rows(), (start, end) -> {
-            for (int i = start; i < end; i++) {
+        AxpyRows job = AXPY_ROWS.acquire();
+        try {
+            job.provider = provider;
+            job.alpha = alpha;
+            job.x = x;
+            job.y = y;
+            parallel.forEachBlock(blocks(y.rows(), ROW_BLOCK_ROWS), job);
+        } finally {
+            AXPY_ROWS.release(job);
+        }
+    }
+
+    private static final Jobs<AxpyRows> AXPY_ROWS = new Jobs<>(AxpyRows::new);
+
+    private static final class AxpyRows extends Job implements Parallel.Block {
+        KernelProvider provider;
+        float alpha;
+        DenseMatrix x;
+        DenseMatrix y;
+
+        @Override
+        public void run(int b) {
+            MemorySegment xs = x.segment();
+            MemorySegment ys = y.segment();
+            int end = Math.min(y.rows(), (b + 1) * ROW_BLOCK_ROWS);
+            for (int i = b * ROW_BLOCK_ROWS; i < end; i++) {
                 provider.axpy(alpha, xs, x.offset(i, 0), ys, y.offset(i, 0), x.cols());
             }
-        });
+        }
+
+        @Override
+        void clear() {
+            provider = null;
+            x = null;
+            y = null;
+        }
     }
 
     /** X *= alpha, elementwise. */
@@ -178,12 +237,38 @@ public final class Kernels {
         requireFinite(alpha, "alpha");
         requireOpen(x, "X");
         requireShareable(x, "X");
-        MemorySegment xs = x.segment();
-        forRowBlocks(x.rows(), (start, end) -> {
-            for (int i = start; i < end; i++) {
+        ScaleRows job = SCALE_ROWS.acquire();
+        try {
+            job.provider = provider;
+            job.alpha = alpha;
+            job.x = x;
+            parallel.forEachBlock(blocks(x.rows(), ROW_BLOCK_ROWS), job);
+        } finally {
+            SCALE_ROWS.release(job);
+        }
+    }
+
+    private static final Jobs<ScaleRows> SCALE_ROWS = new Jobs<>(ScaleRows::new);
+
+    private static final class ScaleRows extends Job implements Parallel.Block {
+        KernelProvider provider;
+        float alpha;
+        DenseMatrix x;
+
+        @Override
+        public void run(int b) {
+            MemorySegment xs = x.segment();
+            int end = Math.min(x.rows(), (b + 1) * ROW_BLOCK_ROWS);
+            for (int i = b * ROW_BLOCK_ROWS; i < end; i++) {
                 provider.scale(alpha, xs, x.offset(i, 0), x.cols());
             }
-        });
+        }
+
+        @Override
+        void clear() {
+            provider = null;
+            x = null;
+        }
     }
 
     /**
@@ -218,16 +303,57 @@ public final class Kernels {
         requireShareable(g, "G");
         requireShareable(m, "M");
         requireShareable(v, "V");
-        MemorySegment ps = p.segment();
-        MemorySegment gs = g.segment();
-        MemorySegment ms = m.segment();
-        MemorySegment vs = v.segment();
-        forRowBlocks(p.rows(), (start, end) -> {
-            for (int i = start; i < end; i++) {
+        AdamRows job = ADAM_ROWS.acquire();
+        try {
+            job.provider = provider;
+            job.alpha = alpha;
+            job.beta1 = beta1;
+            job.beta2 = beta2;
+            job.epsilon = epsilon;
+            job.p = p;
+            job.g = g;
+            job.m = m;
+            job.v = v;
+            parallel.forEachBlock(blocks(p.rows(), ROW_BLOCK_ROWS), job);
+        } finally {
+            ADAM_ROWS.release(job);
+        }
+    }
+
+    private static final Jobs<AdamRows> ADAM_ROWS = new Jobs<>(AdamRows::new);
+
+    private static final class AdamRows extends Job implements Parallel.Block {
+        KernelProvider provider;
+        float alpha;
+        float beta1;
+        float beta2;
+        float epsilon;
+        DenseMatrix p;
+        DenseMatrix g;
+        DenseMatrix m;
+        DenseMatrix v;
+
+        @Override
+        public void run(int b) {
+            MemorySegment ps = p.segment();
+            MemorySegment gs = g.segment();
+            MemorySegment ms = m.segment();
+            MemorySegment vs = v.segment();
+            int end = Math.min(p.rows(), (b + 1) * ROW_BLOCK_ROWS);
+            for (int i = b * ROW_BLOCK_ROWS; i < end; i++) {
                 provider.adam(alpha, beta1, beta2, epsilon, ps, p.offset(i, 0), gs, g.offset(i, 0),
                         ms, m.offset(i, 0), vs, v.offset(i, 0), p.cols());
             }
-        });
+        }
+
+        @Override
+        void clear() {
+            provider = null;
+            p = null;
+            g = null;
+            m = null;
+            v = null;
+        }
     }
 
     // ---------------------------------------------------------------- dense products
@@ -278,12 +404,56 @@ public final class Kernels {
         rows = ((rows + GEMM_TILE_ROW_QUANTUM - 1) / GEMM_TILE_ROW_QUANTUM) * GEMM_TILE_ROW_QUANTUM;
         int tileRows = Math.max(GEMM_TILE_MIN_ROWS, Math.min(GEMM_TILE_MAX_ROWS, rows));
         int rowTiles = blocks(m, tileRows);
-        parallel.forEachBlock(rowTiles * colTiles, t -> {
+        GemmTiles job = GEMM_TILES.acquire();
+        try {
+            job.provider = provider;
+            job.transA = transA;
+            job.transB = transB;
+            job.alpha = alpha;
+            job.beta = beta;
+            job.a = a;
+            job.b = b;
+            job.c = c;
+            job.tileRows = tileRows;
+            job.tileCols = tileCols;
+            job.colTiles = colTiles;
+            parallel.forEachBlock(rowTiles * colTiles, job);
+        } finally {
+            GEMM_TILES.release(job);
+        }
+    }
+
+    private static final Jobs<GemmTiles> GEMM_TILES = new Jobs<>(GemmTiles::new);
+
+    /** Block t is the tile (t / colTiles, t % colTiles) of C. */
+    private static final class GemmTiles extends Job implements Parallel.Block {
+        KernelProvider provider;
+        boolean transA;
+        boolean transB;
+        float alpha;
+        float beta;
+        DenseMatrix a;
+        DenseMatrix b;
+        DenseMatrix c;
+        int tileRows;
+        int tileCols;
+        int colTiles;
+
+        @Override
+        public void run(int t) {
             int r0 = (t / colTiles) * tileRows;
             int c0 = (t % colTiles) * tileCols;
-            provider.gemm(transA, transB, alpha, a, b, beta, c, r0, Math.min(m, r0 + tileRows),
-                    c0, Math.min(n, c0 + tileCols));
-        });
+            provider.gemm(transA, transB, alpha, a, b, beta, c, r0, Math.min(c.rows(), r0 + tileRows),
+                    c0, Math.min(c.cols(), c0 + tileCols));
+        }
+
+        @Override
+        void clear() {
+            provider = null;
+            a = null;
+            b = null;
+            c = null;
+        }
     }
 
     /**
@@ -293,13 +463,15 @@ public final class Kernels {
      */
     private void gemmSplitK(float alpha, DenseMatrix a, DenseMatrix b, float beta, DenseMatrix c, int m, int n, int inner) {
         int chunks = blocks(inner, GEMM_SPLIT_K_CHUNK);
-        try (DenseMatrix partial = DenseMatrix.zeros(chunks * m, n)) {
-            parallel.forEachBlock(chunks, q -> {
-                int p0 = q * GEMM_SPLIT_K_CHUNK;
-                int p1 = Math.min(inner, p0 + GEMM_SPLIT_K_CHUNK);
-                provider.gemm(true, false, 1f, a.rowView(p0, p1), b.rowView(p0, p1), 0f,
-                        partial.rowView(q * m, (q + 1) * m), 0, m, 0, n);
-            });
+        Partials scratch = Partials.acquire(chunks, m, n);
+        SplitKChunks job = SPLIT_K_CHUNKS.acquire();
+        try {
+            job.provider = provider;
+            job.a = a;
+            job.b = b;
+            job.partials = scratch.blocks;
+            parallel.forEachBlock(chunks, job);
+            DenseMatrix partial = scratch.all;
             MemorySegment ps = partial.segment();
             MemorySegment cs = c.segment();
             for (int i = 0; i < m; i++) {
@@ -315,6 +487,35 @@ public final class Kernels {
                     cs.set(ValueLayout.JAVA_FLOAT, c.offset(i, j), v);
                 }
             }
+        } finally {
+            SPLIT_K_CHUNKS.release(job);
+            scratch.release();
+        }
+    }
+
+    private static final Jobs<SplitKChunks> SPLIT_K_CHUNKS = new Jobs<>(SplitKChunks::new);
+
+    /** Block q is Aᵀ·B over the inner rows [q·CHUNK, (q+1)·CHUNK), into partial q. */
+    private static final class SplitKChunks extends Job implements Parallel.Block {
+        KernelProvider provider;
+        DenseMatrix a;
+        DenseMatrix b;
+        DenseMatrix[] partials;
+
+        @Override
+        public void run(int q) {
+            int p0 = q * GEMM_SPLIT_K_CHUNK;
+            int p1 = Math.min(a.rows(), p0 + GEMM_SPLIT_K_CHUNK);
+            DenseMatrix out = partials[q];
+            provider.gemm(true, false, 1f, a, b, p0, p1, 0f, out, 0, out.rows(), 0, out.cols());
+        }
+
+        @Override
+        void clear() {
+            provider = null;
+            a = null;
+            b = null;
+            partials = null;
         }
     }
 
@@ -336,13 +537,15 @@ public final class Kernels {
         int rows = a.rows();
         int blockRows = gramBlockRows(rows);
         int blockCount = blocks(rows, blockRows);
-        GramScratch scratch = GRAM_SCRATCH.get();
-        DenseMatrix partials = scratch.acquire(blockCount * k, k);
+        Partials scratch = Partials.acquire(blockCount, k, k);
+        GramBlocks job = GRAM_BLOCKS.acquire();
         try {
-            parallel.forEachBlock(blockCount, b -> {
-                DenseMatrix block = a.rowView(b * blockRows, Math.min(rows, (b + 1) * blockRows));
-                provider.gemm(true, false, 1f, block, block, 0f, partials.rowView(b * k, (b + 1) * k), 0, k, 0, k);
-            });
+            job.provider = provider;
+            job.a = a;
+            job.blockRows = blockRows;
+            job.partials = scratch.blocks;
+            parallel.forEachBlock(blockCount, job);
+            DenseMatrix partials = scratch.all;
             MemorySegment ps = partials.segment();
             MemorySegment cs = c.segment();
             for (int i = 0; i < k; i++) {
@@ -356,7 +559,32 @@ public final class Kernels {
                 }
             }
         } finally {
-            scratch.release(partials);
+            GRAM_BLOCKS.release(job);
+            scratch.release();
+        }
+    }
+
+    private static final Jobs<GramBlocks> GRAM_BLOCKS = new Jobs<>(GramBlocks::new);
+
+    /** Block b is A[rows of block b]ᵀ·A[rows of block b], into partial b. */
+    private static final class GramBlocks extends Job implements Parallel.Block {
+        KernelProvider provider;
+        DenseMatrix a;
+        int blockRows;
+        DenseMatrix[] partials;
+
+        @Override
+        public void run(int b) {
+            int k = a.cols();
+            provider.gemm(true, false, 1f, a, a, b * blockRows, Math.min(a.rows(), (b + 1) * blockRows), 0f,
+                    partials[b], 0, k, 0, k);
+        }
+
+        @Override
+        void clear() {
+            provider = null;
+            a = null;
+            partials = null;
         }
     }
 
@@ -369,40 +597,59 @@ public final class Kernels {
     }
 
     /**
-     * The calling thread's block partials, kept from call to call so that repeated Gramians (ALS, every
-     * half-step) allocate no memory. The memory comes from an automatic arena: shared with the pool's
-     * workers, and freed by the garbage collector once its thread is gone. Busy while a call runs: should
-     * a waiting thread run another Gram call, that call gets fresh memory. Partials over
-     * GRAM_SCRATCH_MAX_FLOATS are never kept.
+     * The calling thread's per-block partial products (Gram, split-K GEMM), kept from call to call with
+     * their per-block views, so that repeated calls of one shape (ALS, every half-step) allocate nothing;
+     * a new shape makes new views over the same memory while it is large enough. The memory comes from an
+     * automatic arena: shared with the pool's workers, and freed by the garbage collector once its thread
+     * is gone. Busy while a call runs: should a waiting thread run another such call, that call gets
+     * scratch of its own. Partials over PARTIALS_MAX_FLOATS are never kept.
      */
-    private static final class GramScratch {
+    private static final class Partials {
         private MemorySegment kept = MemorySegment.NULL;
         private boolean busy;
+        private int blockCount = -1;
+        private int rows = -1;
+        private int cols = -1;
+        /** Partial b is rows [b·rows, (b+1)·rows) of {@code all}, and {@code blocks[b]}. */
+        DenseMatrix all;
+        DenseMatrix[] blocks;
 
-        DenseMatrix acquire(int rows, int cols) {
-            int stride = DenseMatrix.paddedStride(cols);
-            long bytes = Math.max(1L, (long) rows * stride * Float.BYTES);
-            MemorySegment memory;
-            if (busy || bytes > GRAM_SCRATCH_MAX_FLOATS * Float.BYTES) {
-                memory = Arena.ofAuto().allocate(bytes, 64);
-            } else {
-                busy = true;
-                if (kept.byteSize() < bytes) {
-                    kept = Arena.ofAuto().allocate(bytes, 64);
-                }
-                memory = kept;
+        static Partials acquire(int blockCount, int rows, int cols) {
+            Partials p = PARTIALS.get();
+            long floats = (long) blockCount * rows * DenseMatrix.paddedStride(cols);
+            if (p.busy || floats > PARTIALS_MAX_FLOATS) {
+                p = new Partials();
             }
-            return DenseMatrix.wrap(memory, rows, cols, stride);
+            p.busy = true;
+            p.shape(blockCount, rows, cols);
+            return p;
         }
 
-        void release(DenseMatrix partials) {
-            if (partials.segment().address() == kept.address()) {
-                busy = false;
+        private void shape(int blockCount, int rows, int cols) {
+            if (blockCount == this.blockCount && rows == this.rows && cols == this.cols) {
+                return;
             }
+            int stride = DenseMatrix.paddedStride(cols);
+            long bytes = Math.max(1L, (long) blockCount * rows * stride * Float.BYTES);
+            if (kept.byteSize() < bytes) {
+                kept = Arena.ofAuto().allocate(bytes, 64);
+            }
+            all = DenseMatrix.wrap(kept, blockCount * rows, cols, stride);
+            blocks = new DenseMatrix[blockCount];
+            for (int b = 0; b < blockCount; b++) {
+                blocks[b] = all.rowView(b * rows, (b + 1) * rows);
+            }
+            this.blockCount = blockCount;
+            this.rows = rows;
+            this.cols = cols;
+        }
+
+        void release() {
+            busy = false;
         }
     }
 
-    private static final ThreadLocal<GramScratch> GRAM_SCRATCH = ThreadLocal.withInitial(GramScratch::new);
+    private static final ThreadLocal<Partials> PARTIALS = ThreadLocal.withInitial(Partials::new);
 
     // ---------------------------------------------------------------- sparse products
 
@@ -442,8 +689,47 @@ public final class Kernels {
     private void spmmRows(float alpha, CsrMatrix a, DenseMatrix b, float beta, DenseMatrix c) {
         int k = Math.max(1, b.cols());
         int blockCount = sparseBlockCount(a, k);
-        parallel.forEachBlock(blockCount, t -> provider.spmm(alpha, a, b, beta, c,
-                sparseBlockStart(a, k, blockCount, t), sparseBlockStart(a, k, blockCount, t + 1)));
+        SpmmBlocks job = SPMM_BLOCKS.acquire();
+        try {
+            job.provider = provider;
+            job.alpha = alpha;
+            job.beta = beta;
+            job.a = a;
+            job.b = b;
+            job.c = c;
+            job.work = k;
+            job.blockCount = blockCount;
+            parallel.forEachBlock(blockCount, job);
+        } finally {
+            SPMM_BLOCKS.release(job);
+        }
+    }
+
+    private static final Jobs<SpmmBlocks> SPMM_BLOCKS = new Jobs<>(SpmmBlocks::new);
+
+    private static final class SpmmBlocks extends Job implements Parallel.Block {
+        KernelProvider provider;
+        float alpha;
+        float beta;
+        CsrMatrix a;
+        DenseMatrix b;
+        DenseMatrix c;
+        int work;
+        int blockCount;
+
+        @Override
+        public void run(int t) {
+            provider.spmm(alpha, a, b, beta, c, sparseBlockStart(a, work, blockCount, t),
+                    sparseBlockStart(a, work, blockCount, t + 1));
+        }
+
+        @Override
+        void clear() {
+            provider = null;
+            a = null;
+            b = null;
+            c = null;
+        }
     }
 
     /**
@@ -469,11 +755,48 @@ public final class Kernels {
         }
         requireShareable(u, "U");
         requireShareable(v, "V");
-        MemorySegment outValues = out.values();
         int k = Math.max(1, u.cols());
         int blockCount = sparseBlockCount(pattern, k);
-        parallel.forEachBlock(blockCount, t -> provider.sddmm(pattern, u, v, outValues,
-                sparseBlockStart(pattern, k, blockCount, t), sparseBlockStart(pattern, k, blockCount, t + 1)));
+        SddmmBlocks job = SDDMM_BLOCKS.acquire();
+        try {
+            job.provider = provider;
+            job.pattern = pattern;
+            job.u = u;
+            job.v = v;
+            job.outValues = out.values();
+            job.work = k;
+            job.blockCount = blockCount;
+            parallel.forEachBlock(blockCount, job);
+        } finally {
+            SDDMM_BLOCKS.release(job);
+        }
+    }
+
+    private static final Jobs<SddmmBlocks> SDDMM_BLOCKS = new Jobs<>(SddmmBlocks::new);
+
+    private static final class SddmmBlocks extends Job implements Parallel.Block {
+        KernelProvider provider;
+        CsrMatrix pattern;
+        DenseMatrix u;
+        DenseMatrix v;
+        MemorySegment outValues;
+        int work;
+        int blockCount;
+
+        @Override
+        public void run(int t) {
+            provider.sddmm(pattern, u, v, outValues, sparseBlockStart(pattern, work, blockCount, t),
+                    sparseBlockStart(pattern, work, blockCount, t + 1));
+        }
+
+        @Override
+        void clear() {
+            provider = null;
+            pattern = null;
+            u = null;
+            v = null;
+            outValues = null;
+        }
     }
 
     // ---------------------------------------------------------------- scoring
@@ -549,8 +872,7 @@ public final class Kernels {
             }
             return;
         }
-        DenseMatrix panel = n == rows.rows() ? rows : rows.rowView(0, n);
-        provider.gemm(true, false, 1f, panel, panel, 0f, scratchGram, 0, d, 0, d);
+        provider.gemm(true, false, 1f, rows, rows, 0, n, 0f, scratchGram, 0, d, 0, d);
         MemorySegment gs = scratchGram.segment();
         for (int r = 0; r < d; r++) {
             MemorySegment.copy(gs, ValueLayout.JAVA_FLOAT, scratchGram.offset(r, r), scratch, 0, d - r);
@@ -796,17 +1118,49 @@ public final class Kernels {
         }
     }
 
+    // ---------------------------------------------------------------- reusable block bodies
+
+    /**
+     * A parallel call's block body, with the call's arguments in fields instead of captured by a lambda
+     * (a capturing lambda is a new object per call). Each thread keeps one body of each kind and reuses
+     * it; a call made while the thread's body is in use (from a block, or from a task the thread runs
+     * while it waits) gets a new one.
+     */
+    private abstract static class Job {
+        boolean busy;
+
+        /** Drops the call's references, so that a kept body keeps no matrix reachable. */
+        abstract void clear();
+    }
+
+    private static final class Jobs<T extends Job> extends ThreadLocal<T> {
+        private final Supplier<T> factory;
+
+        Jobs(Supplier<T> factory) {
+            this.factory = factory;
+        }
+
+        @Override
+        protected T initialValue() {
+            return factory.get();
+        }
+
+        T acquire() {
+            T job = get();
+            if (job.busy) {
+                job = factory.get();
+            }
+            job.busy = true;
+            return job;
+        }
+
+        void release(T job) {
+            job.clear();
+            job.busy = false;
+        }
+    }
+
     // ---------------------------------------------------------------- helpers
-
-    @FunctionalInterface
-    private interface RowRange {
-        void run(int start, int end);
-    }
-
-    private void forRowBlocks(int rows, RowRange body) {
-        parallel.forEachBlock(blocks(rows, ROW_BLOCK_ROWS),
-                b -> body.run(b * ROW_BLOCK_ROWS, Math.min(rows, (b + 1) * ROW_BLOCK_ROWS)));
-    }
 
     private static int blocks(int n, int blockSize) {
         return (int) (((long) n + blockSize - 1) / blockSize);

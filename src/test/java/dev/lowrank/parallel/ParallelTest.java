@@ -170,6 +170,105 @@ class ParallelTest {
     }
 
     @Test
+    void aFailedCallLeavesNothingBehindForTheNextCall() {
+        // Teams are reused from call to call: a failure must not leak into the calls after it.
+        forEachParallel(p -> {
+            for (int rep = 0; rep < 50; rep++) {
+                int failAt = rep % 7;
+                assertThrows(IllegalStateException.class, () -> p.forEachBlock(7, b -> {
+                    if (b == failAt) {
+                        throw new IllegalStateException("block " + b);
+                    }
+                }), p.toString());
+                AtomicIntegerArray runs = new AtomicIntegerArray(9);
+                p.forEachBlock(9, runs::incrementAndGet);
+                for (int b = 0; b < 9; b++) {
+                    assertEquals(1, runs.get(b), p + ": block " + b + " after a failed call");
+                }
+                assertEquals(36.0, p.sumBlocks(9, b -> b), p + ": sum after a failed call");
+                assertThrows(ArithmeticException.class, () -> p.sumBlocks(5, b -> 1 / (b - failAt % 5)), p.toString());
+                assertEquals(10.0, p.sumBlocks(5, b -> b), p + ": sum after a failed sum");
+            }
+        });
+    }
+
+    @Test
+    void concurrentCallersEachGetTheirOwnResults() throws Exception {
+        // More callers than kept teams: each call must see its own blocks, sums and failures only.
+        try (Parallel p = Parallel.threads(2)) {
+            int callers = 8;
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(callers);
+            try {
+                List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+                for (int c = 0; c < callers; c++) {
+                    int caller = c;
+                    done.add(pool.submit(() -> {
+                        for (int rep = 0; rep < 200; rep++) {
+                            int blocks = 2 + (caller + rep) % 11;
+                            double want = 0;
+                            for (int b = 0; b < blocks; b++) {
+                                want += caller * 1000.0 + b;
+                            }
+                            assertEquals(want, p.sumBlocks(blocks, b -> caller * 1000.0 + b), "caller " + caller);
+                            AtomicIntegerArray runs = new AtomicIntegerArray(blocks);
+                            p.forEachBlock(blocks, runs::incrementAndGet);
+                            for (int b = 0; b < blocks; b++) {
+                                assertEquals(1, runs.get(b), "caller " + caller + ", block " + b);
+                            }
+                            if (rep % 10 == caller % 10) {
+                                IllegalStateException e = assertThrows(IllegalStateException.class, () -> p.forEachBlock(blocks, b -> {
+                                    throw new IllegalStateException("caller " + caller);
+                                }));
+                                assertEquals("caller " + caller, e.getMessage());
+                            }
+                        }
+                        return null;
+                    }));
+                }
+                for (java.util.concurrent.Future<?> f : done) {
+                    f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    @Test
+    void nestedCallsReuseTeamsAndAddInBlockOrder() {
+        try (Parallel p = Parallel.threads(2)) {
+            for (int rep = 0; rep < 50; rep++) {
+                double[] outer = new double[6];
+                p.forEachBlock(outer.length, o -> outer[o] = p.sumBlocks(5, i -> o * 10 + i));
+                for (int o = 0; o < outer.length; o++) {
+                    assertEquals(o * 50 + 10, outer[o], "outer block " + o);
+                }
+                assertEquals(6 * 10 + 50 * 15, p.sumBlocks(6, o -> p.sumBlocks(5, i -> o * 10 + i)));
+            }
+        }
+    }
+
+    @Test
+    void anInterruptedCallerStillRunsEveryBlockAndKeepsItsInterrupt() {
+        try (Parallel p = Parallel.threads(2)) {
+            AtomicIntegerArray runs = new AtomicIntegerArray(20);
+            Thread.currentThread().interrupt();
+            try {
+                p.forEachBlock(20, b -> {
+                    runs.incrementAndGet(b);
+                    java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+                });
+                assertTrue(Thread.currentThread().isInterrupted(), "the caller's interrupt was lost");
+            } finally {
+                Thread.interrupted();
+            }
+            for (int b = 0; b < 20; b++) {
+                assertEquals(1, runs.get(b), "block " + b);
+            }
+        }
+    }
+
+    @Test
     void badArgumentsAreRejected() {
         fails(IllegalArgumentException.class, () -> Parallel.threads(0), "threads = 0", "at least 1");
         fails(IllegalArgumentException.class, () -> Parallel.sequential().forEachBlock(-1, b -> { }),

@@ -36,8 +36,18 @@ public interface KernelProvider {
      * op(X) is X or Xᵀ. With beta = 0, C is not read. The inner dimension is summed in a fixed order
      * that does not depend on the tile.
      */
-    void gemm(boolean transA, boolean transB, float alpha, DenseMatrix a, DenseMatrix b, float beta,
-              DenseMatrix c, int rowStart, int rowEnd, int colStart, int colEnd);
+    default void gemm(boolean transA, boolean transB, float alpha, DenseMatrix a, DenseMatrix b, float beta,
+                      DenseMatrix c, int rowStart, int rowEnd, int colStart, int colEnd) {
+        gemm(transA, transB, alpha, a, b, 0, transA ? a.rows() : a.cols(), beta, c, rowStart, rowEnd, colStart, colEnd);
+    }
+
+    /**
+     * The same tile over part of the inner dimension only: op(A)'s columns and op(B)'s rows
+     * {@code [innerStart, innerEnd)}, summed exactly as if that range were the whole of A and B (what a
+     * row view of both would give, without making one: Gram and split-K blocks call this per block).
+     */
+    void gemm(boolean transA, boolean transB, float alpha, DenseMatrix a, DenseMatrix b, int innerStart, int innerEnd,
+              float beta, DenseMatrix c, int rowStart, int rowEnd, int colStart, int colEnd);
 
     /**
      * The upper triangle (diagonal included) of A[rowStart, rowEnd)ᵀ·A[rowStart, rowEnd) into

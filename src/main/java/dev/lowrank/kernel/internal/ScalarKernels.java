@@ -64,12 +64,11 @@ public final class ScalarKernels implements KernelProvider {
     }
 
     @Override
-    public void gemm(boolean transA, boolean transB, float alpha, DenseMatrix a, DenseMatrix b, float beta,
-                     DenseMatrix c, int rowStart, int rowEnd, int colStart, int colEnd) {
+    public void gemm(boolean transA, boolean transB, float alpha, DenseMatrix a, DenseMatrix b, int innerStart,
+                     int innerEnd, float beta, DenseMatrix c, int rowStart, int rowEnd, int colStart, int colEnd) {
         MemorySegment as = a.segment();
         MemorySegment bs = b.segment();
         MemorySegment cs = c.segment();
-        int inner = transA ? a.rows() : a.cols();
         // Element strides of op(A) along i and p, and of op(B) along p and j.
         long aI = transA ? 1 : a.rowStride();
         long aP = transA ? a.rowStride() : 1;
@@ -78,7 +77,7 @@ public final class ScalarKernels implements KernelProvider {
         for (int i = rowStart; i < rowEnd; i++) {
             for (int j = colStart; j < colEnd; j++) {
                 float sum = 0f;
-                for (int p = 0; p < inner; p++) {
+                for (int p = innerStart; p < innerEnd; p++) {
                     sum += as.getAtIndex(JAVA_FLOAT, i * aI + p * aP) * bs.getAtIndex(JAVA_FLOAT, p * bP + j * bJ);
                 }
                 long co = c.offset(i, j);

@@ -3,6 +3,7 @@ package dev.lowrank.kernel.internal.panama;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static jdk.incubator.vector.FloatVector.fromMemorySegment;
 
 import dev.lowrank.kernel.internal.KernelProvider;
 import dev.lowrank.matrix.CsrMatrix;
@@ -26,6 +27,13 @@ public final class PanamaKernels implements KernelProvider {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+    /*
+     * Loads call FloatVector.fromMemorySegment (@ForceInline in the JDK) directly, never through a helper
+     * of ours. C2 declines to inline a small helper at a call site its profile calls cold once the helper
+     * has its own compiled body ("already compiled into a medium method"); the helper then returns a
+     * boxed vector. Measured: after a deoptimization the row dot's unrolled loop ran with boxed loads,
+     * 512 B per 32-float dot and 256 KB per 500-rating sgdPass (KernelAllocationTest).
+     */
 
     // GEMM blocking (BLIS; see docs/kernels.md for why these sizes): an MR×NR register tile, A packed in
     // MC×KC panels (L2), B in KC×NC panels (L3), one KC×NR sliver of B (L1) streamed per micro-kernel.
@@ -81,19 +89,27 @@ public final class PanamaKernels implements KernelProvider {
         for (; t <= bound4; t += 4 * L) {
             long xo = xOffset + (long) t * Float.BYTES;
             long yo = yOffset + (long) t * Float.BYTES;
-            s0 = load(x, xo).fma(load(y, yo), s0);
-            s1 = load(x, xo + L * 4L).fma(load(y, yo + L * 4L), s1);
-            s2 = load(x, xo + L * 8L).fma(load(y, yo + L * 8L), s2);
-            s3 = load(x, xo + L * 12L).fma(load(y, yo + L * 12L), s3);
+            s0 = fromMemorySegment(S, x, xo, ORDER).fma(fromMemorySegment(S, y, yo, ORDER), s0);
+            s1 = fromMemorySegment(S, x, xo + L * 4L, ORDER).fma(fromMemorySegment(S, y, yo + L * 4L, ORDER), s1);
+            s2 = fromMemorySegment(S, x, xo + L * 8L, ORDER).fma(fromMemorySegment(S, y, yo + L * 8L, ORDER), s2);
+            s3 = fromMemorySegment(S, x, xo + L * 12L, ORDER).fma(fromMemorySegment(S, y, yo + L * 12L, ORDER), s3);
         }
         for (; t <= n - L; t += L) {
-            s0 = load(x, xOffset + (long) t * Float.BYTES).fma(load(y, yOffset + (long) t * Float.BYTES), s0);
+            long xo = xOffset + (long) t * Float.BYTES;
+            long yo = yOffset + (long) t * Float.BYTES;
+            s0 = fromMemorySegment(S, x, xo, ORDER).fma(fromMemorySegment(S, y, yo, ORDER), s0);
         }
         if (t < n) {
             VectorMask<Float> m = S.indexInRange(t, n);
-            s1 = load(x, xOffset + (long) t * Float.BYTES, m).fma(load(y, yOffset + (long) t * Float.BYTES, m), s1);
+            long xo = xOffset + (long) t * Float.BYTES;
+            long yo = yOffset + (long) t * Float.BYTES;
+            s1 = fromMemorySegment(S, x, xo, ORDER, m).fma(fromMemorySegment(S, y, yo, ORDER, m), s1);
         }
-        return sumLanes(s0.add(s1).add(s2.add(s3)));
+        FloatVector lanes = s0.add(s1).add(s2.add(s3));
+        lanes = L > 8 ? lanes.add(lanes.rearrange(ROT8)) : lanes; // sumLanes, written out
+        lanes = L > 4 ? lanes.add(lanes.rearrange(ROT4)) : lanes;
+        lanes = L > 2 ? lanes.add(lanes.rearrange(ROT2)) : lanes;
+        return lanes.add(lanes.rearrange(ROT1)).lane(0);
     }
 
     @Override
@@ -102,12 +118,14 @@ public final class PanamaKernels implements KernelProvider {
         int t = 0;
         for (; t <= n - L; t += L) {
             long yo = yOffset + (long) t * Float.BYTES;
-            load(x, xOffset + (long) t * Float.BYTES).fma(a, load(y, yo)).intoMemorySegment(y, yo, ORDER);
+            fromMemorySegment(S, x, xOffset + (long) t * Float.BYTES, ORDER).fma(a, fromMemorySegment(S, y, yo, ORDER))
+                    .intoMemorySegment(y, yo, ORDER);
         }
         if (t < n) {
             VectorMask<Float> m = S.indexInRange(t, n);
             long yo = yOffset + (long) t * Float.BYTES;
-            load(x, xOffset + (long) t * Float.BYTES, m).fma(a, load(y, yo, m)).intoMemorySegment(y, yo, ORDER, m);
+            fromMemorySegment(S, x, xOffset + (long) t * Float.BYTES, ORDER, m).fma(a, fromMemorySegment(S, y, yo, ORDER, m))
+                    .intoMemorySegment(y, yo, ORDER, m);
         }
     }
 
@@ -120,12 +138,12 @@ public final class PanamaKernels implements KernelProvider {
         int t = 0;
         for (; t <= n - L; t += L) {
             long xo = xOffset + (long) t * Float.BYTES;
-            load(x, xo).mul(alpha).intoMemorySegment(x, xo, ORDER);
+            fromMemorySegment(S, x, xo, ORDER).mul(alpha).intoMemorySegment(x, xo, ORDER);
         }
         if (t < n) {
             VectorMask<Float> m = S.indexInRange(t, n);
             long xo = xOffset + (long) t * Float.BYTES;
-            load(x, xo, m).mul(alpha).intoMemorySegment(x, xo, ORDER, m);
+            fromMemorySegment(S, x, xo, ORDER, m).mul(alpha).intoMemorySegment(x, xo, ORDER, m);
         }
     }
 
@@ -140,28 +158,28 @@ public final class PanamaKernels implements KernelProvider {
         int t = 0;
         for (; t <= n - L; t += L) {
             long b = (long) t * Float.BYTES;
-            FloatVector gt = load(g, gOffset + b);
-            FloatVector mt = load(m, mOffset + b);
-            FloatVector vt = load(v, vOffset + b);
+            FloatVector gt = fromMemorySegment(S, g, gOffset + b, ORDER);
+            FloatVector mt = fromMemorySegment(S, m, mOffset + b, ORDER);
+            FloatVector vt = fromMemorySegment(S, v, vOffset + b, ORDER);
             mt = mt.add(gt.sub(mt).mul(c1));
             vt = vt.add(gt.mul(gt).sub(vt).mul(c2));
             mt.intoMemorySegment(m, mOffset + b, ORDER);
             vt.intoMemorySegment(v, vOffset + b, ORDER);
             FloatVector step = mt.mul(a).div(vt.lanewise(VectorOperators.SQRT).add(eps));
-            load(p, pOffset + b).sub(step).intoMemorySegment(p, pOffset + b, ORDER);
+            fromMemorySegment(S, p, pOffset + b, ORDER).sub(step).intoMemorySegment(p, pOffset + b, ORDER);
         }
         if (t < n) {
             VectorMask<Float> k = S.indexInRange(t, n);
             long b = (long) t * Float.BYTES;
-            FloatVector gt = load(g, gOffset + b, k);
-            FloatVector mt = load(m, mOffset + b, k);
-            FloatVector vt = load(v, vOffset + b, k);
+            FloatVector gt = fromMemorySegment(S, g, gOffset + b, ORDER, k);
+            FloatVector mt = fromMemorySegment(S, m, mOffset + b, ORDER, k);
+            FloatVector vt = fromMemorySegment(S, v, vOffset + b, ORDER, k);
             mt = mt.add(gt.sub(mt).mul(c1));
             vt = vt.add(gt.mul(gt).sub(vt).mul(c2));
             mt.intoMemorySegment(m, mOffset + b, ORDER, k);
             vt.intoMemorySegment(v, vOffset + b, ORDER, k);
             FloatVector step = mt.mul(a).div(vt.lanewise(VectorOperators.SQRT).add(eps));
-            load(p, pOffset + b, k).sub(step).intoMemorySegment(p, pOffset + b, ORDER, k);
+            fromMemorySegment(S, p, pOffset + b, ORDER, k).sub(step).intoMemorySegment(p, pOffset + b, ORDER, k);
         }
     }
 
@@ -178,9 +196,9 @@ public final class PanamaKernels implements KernelProvider {
      *   the caller's tile, which is why the facade hands out tall tiles.
      */
     @Override
-    public void gemm(boolean transA, boolean transB, float alpha, DenseMatrix a, DenseMatrix b, float beta,
-                     DenseMatrix c, int rowStart, int rowEnd, int colStart, int colEnd) {
-        gemm(TILE, transA, transB, alpha, a, b, beta, c, rowStart, rowEnd, colStart, colEnd);
+    public void gemm(boolean transA, boolean transB, float alpha, DenseMatrix a, DenseMatrix b, int innerStart,
+                     int innerEnd, float beta, DenseMatrix c, int rowStart, int rowEnd, int colStart, int colEnd) {
+        gemm(TILE, transA, transB, alpha, a, b, innerStart, innerEnd, beta, c, rowStart, rowEnd, colStart, colEnd);
     }
 
     /**
@@ -191,7 +209,8 @@ public final class PanamaKernels implements KernelProvider {
     public static void gemmWithTile(String tile, boolean transA, boolean transB, float alpha, DenseMatrix a,
                                     DenseMatrix b, float beta, DenseMatrix c, int rowStart, int rowEnd,
                                     int colStart, int colEnd) {
-        gemm(Tile.valueOf(tile), transA, transB, alpha, a, b, beta, c, rowStart, rowEnd, colStart, colEnd);
+        gemm(Tile.valueOf(tile), transA, transB, alpha, a, b, 0, transA ? a.rows() : a.cols(), beta, c,
+                rowStart, rowEnd, colStart, colEnd);
     }
 
     /** The register tile's name ("T6X2": 6 rows × 2 vectors) for docs and benchmarks. */
@@ -200,9 +219,9 @@ public final class PanamaKernels implements KernelProvider {
     }
 
     private static void gemm(Tile tile, boolean transA, boolean transB, float alpha, DenseMatrix a, DenseMatrix b,
-                             float beta, DenseMatrix c, int rowStart, int rowEnd, int colStart, int colEnd) {
-        int inner = transA ? a.rows() : a.cols();
-        if (inner == 0 || rowStart >= rowEnd || colStart >= colEnd) {
+                             int innerStart, int innerEnd, float beta, DenseMatrix c, int rowStart, int rowEnd,
+                             int colStart, int colEnd) {
+        if (innerStart >= innerEnd || rowStart >= rowEnd || colStart >= colEnd) {
             scaleTile(c, beta, rowStart, rowEnd, colStart, colEnd);
             return;
         }
@@ -215,10 +234,10 @@ public final class PanamaKernels implements KernelProvider {
         long cRowBytes = (long) c.rowStride() * Float.BYTES;
         for (int jc = colStart; jc < colEnd; jc += NC) {
             int nc = Math.min(NC, colEnd - jc);
-            for (int pc = 0; pc < inner; pc += KC) {
-                int kc = Math.min(KC, inner - pc);
+            for (int pc = innerStart; pc < innerEnd; pc += KC) {
+                int kc = Math.min(KC, innerEnd - pc);
                 packB(transB, b, pc, kc, jc, nc, nr, bp);
-                float betaNow = pc == 0 ? beta : 1f;
+                float betaNow = pc == innerStart ? beta : 1f;
                 for (int ic = rowStart; ic < rowEnd; ic += MC) {
                     int mc = Math.min(MC, rowEnd - ic);
                     packA(transA, a, ic, mc, pc, kc, mr, ap);
@@ -293,7 +312,7 @@ public final class PanamaKernels implements KernelProvider {
                     long src = ((pc + p) * stride + jc + jr) * Float.BYTES;
                     int dst = base + p * nr;
                     for (int v = 0; v < nr; v += L) {
-                        load(bs, src + (long) v * Float.BYTES).intoArray(bp, dst + v);
+                        fromMemorySegment(S, bs, src + (long) v * Float.BYTES, ORDER).intoArray(bp, dst + v);
                     }
                 }
             } else {
@@ -486,7 +505,7 @@ public final class PanamaKernels implements KernelProvider {
                 FloatVector out = FloatVector.fromArray(S, acc, r * nr + t).mul(va);
                 long o = rowOff + (long) t * Float.BYTES;
                 if (beta != 0f) {
-                    out = load(cs, o).fma(vb, out);
+                    out = fromMemorySegment(S, cs, o, ORDER).fma(vb, out);
                 }
                 out.intoMemorySegment(cs, o, ORDER);
             }
@@ -495,7 +514,7 @@ public final class PanamaKernels implements KernelProvider {
                 FloatVector out = FloatVector.fromArray(S, acc, r * nr + t).mul(va);
                 long o = rowOff + (long) t * Float.BYTES;
                 if (beta != 0f) {
-                    out = load(cs, o, m).fma(vb, out);
+                    out = fromMemorySegment(S, cs, o, ORDER, m).fma(vb, out);
                 }
                 out.intoMemorySegment(cs, o, ORDER, m);
             }
@@ -549,14 +568,14 @@ public final class PanamaKernels implements KernelProvider {
                     FloatVector b0;
                     FloatVector b1;
                     if (full) {
-                        b0 = load(as, ro + jo);
-                        b1 = load(as, ro + jo + L * 4L);
+                        b0 = fromMemorySegment(S, as, ro + jo, ORDER);
+                        b1 = fromMemorySegment(S, as, ro + jo + L * 4L, ORDER);
                     } else {
-                        b0 = load(as, ro + jo, m0);
-                        b1 = two ? load(as, ro + jo + L * 4L, m1) : FloatVector.zero(S);
+                        b0 = fromMemorySegment(S, as, ro + jo, ORDER, m0);
+                        b1 = two ? fromMemorySegment(S, as, ro + jo + L * 4L, ORDER, m1) : FloatVector.zero(S);
                     }
                     // The tile's four A values from one masked load (a scalar segment read per value was not inlined).
-                    FloatVector ai = load(as, ro + io, rowMask);
+                    FloatVector ai = fromMemorySegment(S, as, ro + io, ORDER, rowMask);
                     FloatVector a0 = FloatVector.broadcast(S, ai.lane(0));
                     c00 = b0.fma(a0, c00);
                     c01 = b1.fma(a0, c01);
@@ -619,19 +638,24 @@ public final class PanamaKernels implements KernelProvider {
             FloatVector s1 = s0;
             int t = 0;
             for (; t + 2 * L <= whole; t += 2 * L) {
-                s0 = load(ys, yo + (long) t * Float.BYTES).fma(FloatVector.fromArray(S, x, t), s0);
-                s1 = load(ys, yo + (long) (t + L) * Float.BYTES).fma(FloatVector.fromArray(S, x, t + L), s1);
+                s0 = fromMemorySegment(S, ys, yo + (long) t * Float.BYTES, ORDER).fma(FloatVector.fromArray(S, x, t), s0);
+                s1 = fromMemorySegment(S, ys, yo + (long) (t + L) * Float.BYTES, ORDER)
+                        .fma(FloatVector.fromArray(S, x, t + L), s1);
             }
             if (t < whole) {
-                s0 = load(ys, yo + (long) t * Float.BYTES).fma(FloatVector.fromArray(S, x, t), s0);
+                s0 = fromMemorySegment(S, ys, yo + (long) t * Float.BYTES, ORDER).fma(FloatVector.fromArray(S, x, t), s0);
             }
             if (whole < k) {
-                s1 = load(ys, yo + (long) whole * Float.BYTES, tail).fma(FloatVector.fromArray(S, x, whole, tail), s1);
+                s1 = fromMemorySegment(S, ys, yo + (long) whole * Float.BYTES, ORDER, tail)
+                        .fma(FloatVector.fromArray(S, x, whole, tail), s1);
             }
-            float s = sumLanes(s0.add(s1));
+            FloatVector lanes = s0.add(s1);
+            lanes = L > 8 ? lanes.add(lanes.rearrange(ROT8)) : lanes; // sumLanes, written out
+            lanes = L > 4 ? lanes.add(lanes.rearrange(ROT4)) : lanes;
+            lanes = L > 2 ? lanes.add(lanes.rearrange(ROT2)) : lanes;
+            float s = lanes.add(lanes.rearrange(ROT1)).lane(0);
             total += s;
-            FloatVector coef = FloatVector.broadcast(S, (scale + valueScale * vals.getAtIndex(JAVA_FLOAT, p)) * s + shift);
-            axpyFromSegment(coef, ys, yo, out, whole, tail, k);
+            axpyFromSegment((scale + valueScale * vals.getAtIndex(JAVA_FLOAT, p)) * s + shift, ys, yo, out, whole, k);
         }
         return total;
     }
@@ -668,14 +692,14 @@ public final class PanamaKernels implements KernelProvider {
         for (long p = a.rowStart(row); p < end; p++) {
             long yo = cols.getAtIndex(JAVA_INT, p) * rowBytes;
             // Each y vector is loaded once and serves both the dot and the update.
-            FloatVector y0 = load(ys, yo);
-            FloatVector y1 = vectors > 1 ? load(ys, yo + L * 4L) : zero;
-            FloatVector y2 = vectors > 2 ? load(ys, yo + L * 8L) : zero;
-            FloatVector y3 = vectors > 3 ? load(ys, yo + L * 12L) : zero;
-            FloatVector y4 = vectors > 4 ? load(ys, yo + L * 16L) : zero;
-            FloatVector y5 = vectors > 5 ? load(ys, yo + L * 20L) : zero;
-            FloatVector y6 = vectors > 6 ? load(ys, yo + L * 24L) : zero;
-            FloatVector y7 = vectors > 7 ? load(ys, yo + L * 28L) : zero;
+            FloatVector y0 = fromMemorySegment(S, ys, yo, ORDER);
+            FloatVector y1 = vectors > 1 ? fromMemorySegment(S, ys, yo + L * 4L, ORDER) : zero;
+            FloatVector y2 = vectors > 2 ? fromMemorySegment(S, ys, yo + L * 8L, ORDER) : zero;
+            FloatVector y3 = vectors > 3 ? fromMemorySegment(S, ys, yo + L * 12L, ORDER) : zero;
+            FloatVector y4 = vectors > 4 ? fromMemorySegment(S, ys, yo + L * 16L, ORDER) : zero;
+            FloatVector y5 = vectors > 5 ? fromMemorySegment(S, ys, yo + L * 20L, ORDER) : zero;
+            FloatVector y6 = vectors > 6 ? fromMemorySegment(S, ys, yo + L * 24L, ORDER) : zero;
+            FloatVector y7 = vectors > 7 ? fromMemorySegment(S, ys, yo + L * 28L, ORDER) : zero;
             FloatVector s0 = y0.mul(x0);
             FloatVector s1 = y1.mul(x1);
             s0 = y2.fma(x2, s0);
@@ -684,7 +708,11 @@ public final class PanamaKernels implements KernelProvider {
             s1 = y5.fma(x5, s1);
             s0 = y6.fma(x6, s0);
             s1 = y7.fma(x7, s1);
-            float s = sumLanes(s0.add(s1));
+            FloatVector lanes = s0.add(s1);
+            lanes = L > 8 ? lanes.add(lanes.rearrange(ROT8)) : lanes; // sumLanes, written out
+            lanes = L > 4 ? lanes.add(lanes.rearrange(ROT4)) : lanes;
+            lanes = L > 2 ? lanes.add(lanes.rearrange(ROT2)) : lanes;
+            float s = lanes.add(lanes.rearrange(ROT1)).lane(0);
             total += s;
             FloatVector coef = FloatVector.broadcast(S, (scale + valueScale * vals.getAtIndex(JAVA_FLOAT, p)) * s + shift);
             o0 = y0.fma(coef, o0);
@@ -696,21 +724,32 @@ public final class PanamaKernels implements KernelProvider {
             o6 = y6.fma(coef, o6);
             o7 = y7.fma(coef, o7);
         }
-        storeAccumulators(out, vectors, o0, o1, o2, o3, o4, o5, o6, o7);
+        // Stored here, not in a helper: a helper that C2 does not inline takes the accumulators boxed.
+        o0.intoArray(out, 0);
+        if (vectors > 1) {
+            o1.intoArray(out, L);
+        }
+        if (vectors > 2) {
+            o2.intoArray(out, 2 * L);
+        }
+        if (vectors > 3) {
+            o3.intoArray(out, 3 * L);
+        }
+        if (vectors > 4) {
+            o4.intoArray(out, 4 * L);
+        }
+        if (vectors > 5) {
+            o5.intoArray(out, 5 * L);
+        }
+        if (vectors > 6) {
+            o6.intoArray(out, 6 * L);
+        }
+        if (vectors > 7) {
+            o7.intoArray(out, 7 * L);
+        }
         return total;
     }
 
-    private static void storeAccumulators(float[] out, int vectors, FloatVector o0, FloatVector o1, FloatVector o2,
-                                          FloatVector o3, FloatVector o4, FloatVector o5, FloatVector o6, FloatVector o7) {
-        o0.intoArray(out, 0);
-        if (vectors > 1) o1.intoArray(out, L);
-        if (vectors > 2) o2.intoArray(out, 2 * L);
-        if (vectors > 3) o3.intoArray(out, 3 * L);
-        if (vectors > 4) o4.intoArray(out, 4 * L);
-        if (vectors > 5) o5.intoArray(out, 5 * L);
-        if (vectors > 6) o6.intoArray(out, 6 * L);
-        if (vectors > 7) o7.intoArray(out, 7 * L);
-    }
 
     @Override
     public float normalRhs(CsrMatrix a, int row, DenseMatrix y, float valueScale, float shift, DenseMatrix yBias,
@@ -746,16 +785,38 @@ public final class PanamaKernels implements KernelProvider {
                 total += target;
                 FloatVector t = FloatVector.broadcast(S, target);
                 long yo = j * rowBytes;
-                o0 = load(ys, yo).fma(t, o0);
-                if (vectors > 1) o1 = load(ys, yo + L * 4L).fma(t, o1);
-                if (vectors > 2) o2 = load(ys, yo + L * 8L).fma(t, o2);
-                if (vectors > 3) o3 = load(ys, yo + L * 12L).fma(t, o3);
-                if (vectors > 4) o4 = load(ys, yo + L * 16L).fma(t, o4);
-                if (vectors > 5) o5 = load(ys, yo + L * 20L).fma(t, o5);
-                if (vectors > 6) o6 = load(ys, yo + L * 24L).fma(t, o6);
-                if (vectors > 7) o7 = load(ys, yo + L * 28L).fma(t, o7);
+                o0 = fromMemorySegment(S, ys, yo, ORDER).fma(t, o0);
+                if (vectors > 1) o1 = fromMemorySegment(S, ys, yo + L * 4L, ORDER).fma(t, o1);
+                if (vectors > 2) o2 = fromMemorySegment(S, ys, yo + L * 8L, ORDER).fma(t, o2);
+                if (vectors > 3) o3 = fromMemorySegment(S, ys, yo + L * 12L, ORDER).fma(t, o3);
+                if (vectors > 4) o4 = fromMemorySegment(S, ys, yo + L * 16L, ORDER).fma(t, o4);
+                if (vectors > 5) o5 = fromMemorySegment(S, ys, yo + L * 20L, ORDER).fma(t, o5);
+                if (vectors > 6) o6 = fromMemorySegment(S, ys, yo + L * 24L, ORDER).fma(t, o6);
+                if (vectors > 7) o7 = fromMemorySegment(S, ys, yo + L * 28L, ORDER).fma(t, o7);
             }
-            storeAccumulators(out, vectors, o0, o1, o2, o3, o4, o5, o6, o7);
+            // Stored here, not in a helper: a helper that C2 does not inline takes the accumulators boxed.
+            o0.intoArray(out, 0);
+            if (vectors > 1) {
+                o1.intoArray(out, L);
+            }
+            if (vectors > 2) {
+                o2.intoArray(out, 2 * L);
+            }
+            if (vectors > 3) {
+                o3.intoArray(out, 3 * L);
+            }
+            if (vectors > 4) {
+                o4.intoArray(out, 4 * L);
+            }
+            if (vectors > 5) {
+                o5.intoArray(out, 5 * L);
+            }
+            if (vectors > 6) {
+                o6.intoArray(out, 6 * L);
+            }
+            if (vectors > 7) {
+                o7.intoArray(out, 7 * L);
+            }
             return total;
         }
         for (long p = a.rowStart(row); p < end; p++) {
@@ -765,20 +826,24 @@ public final class PanamaKernels implements KernelProvider {
                 target += biasScale * bs.getAtIndex(JAVA_FLOAT, j);
             }
             total += target;
-            axpyFromSegment(FloatVector.broadcast(S, target), ys, j * rowBytes, out, whole, tail, k);
+            axpyFromSegment(target, ys, j * rowBytes, out, whole, k);
         }
         return total;
     }
 
     /** out[0..k) += coef·y[yo..]: whole vectors, then one masked tail. */
-    private static void axpyFromSegment(FloatVector coef, MemorySegment ys, long yo, float[] out, int whole,
-                                        VectorMask<Float> tail, int k) {
+    private static void axpyFromSegment(float c, MemorySegment ys, long yo, float[] out, int whole, int k) {
+        // No vector or mask crosses the call: should C2 not inline this, nothing is boxed per call.
+        FloatVector coef = FloatVector.broadcast(S, c);
         int t = 0;
         for (; t < whole; t += L) {
-            load(ys, yo + (long) t * Float.BYTES).fma(coef, FloatVector.fromArray(S, out, t)).intoArray(out, t);
+            fromMemorySegment(S, ys, yo + (long) t * Float.BYTES, ORDER).fma(coef, FloatVector.fromArray(S, out, t))
+                    .intoArray(out, t);
         }
         if (whole < k) {
-            load(ys, yo + (long) whole * Float.BYTES, tail).fma(coef, FloatVector.fromArray(S, out, whole, tail))
+            VectorMask<Float> tail = S.indexInRange(whole, k);
+            fromMemorySegment(S, ys, yo + (long) whole * Float.BYTES, ORDER, tail)
+                    .fma(coef, FloatVector.fromArray(S, out, whole, tail))
                     .intoArray(out, whole, tail);
         }
     }
@@ -961,10 +1026,10 @@ public final class PanamaKernels implements KernelProvider {
                 for (long p = start; p < end; p++) {
                     FloatVector av = FloatVector.broadcast(S, vals.getAtIndex(JAVA_FLOAT, p));
                     long bo = cols.getAtIndex(JAVA_INT, p) * bRowBytes + jb;
-                    acc0 = load(bs, bo).fma(av, acc0);
-                    acc1 = load(bs, bo + L * 4L).fma(av, acc1);
-                    acc2 = load(bs, bo + L * 8L).fma(av, acc2);
-                    acc3 = load(bs, bo + L * 12L).fma(av, acc3);
+                    acc0 = fromMemorySegment(S, bs, bo, ORDER).fma(av, acc0);
+                    acc1 = fromMemorySegment(S, bs, bo + L * 4L, ORDER).fma(av, acc1);
+                    acc2 = fromMemorySegment(S, bs, bo + L * 8L, ORDER).fma(av, acc2);
+                    acc3 = fromMemorySegment(S, bs, bo + L * 12L, ORDER).fma(av, acc3);
                 }
                 storeFull(cs, co + jb, acc0, alpha, beta);
                 storeFull(cs, co + jb + L * 4L, acc1, alpha, beta);
@@ -979,8 +1044,8 @@ public final class PanamaKernels implements KernelProvider {
                 for (long p = start; p < end; p++) {
                     FloatVector av = FloatVector.broadcast(S, vals.getAtIndex(JAVA_FLOAT, p));
                     long bo = cols.getAtIndex(JAVA_INT, p) * bRowBytes + jb;
-                    acc0 = load(bs, bo).fma(av, acc0);
-                    acc1 = load(bs, bo + L * 4L).fma(av, acc1);
+                    acc0 = fromMemorySegment(S, bs, bo, ORDER).fma(av, acc0);
+                    acc1 = fromMemorySegment(S, bs, bo + L * 4L, ORDER).fma(av, acc1);
                 }
                 storeFull(cs, co + jb, acc0, alpha, beta);
                 storeFull(cs, co + jb + L * 4L, acc1, alpha, beta);
@@ -992,7 +1057,7 @@ public final class PanamaKernels implements KernelProvider {
                 long jb = (long) j * Float.BYTES;
                 for (long p = start; p < end; p++) {
                     FloatVector av = FloatVector.broadcast(S, vals.getAtIndex(JAVA_FLOAT, p));
-                    acc = load(bs, cols.getAtIndex(JAVA_INT, p) * bRowBytes + jb, m).fma(av, acc);
+                    acc = fromMemorySegment(S, bs, cols.getAtIndex(JAVA_INT, p) * bRowBytes + jb, ORDER, m).fma(av, acc);
                 }
                 storeMasked(cs, co + jb, acc, alpha, beta, m);
             }
@@ -1002,7 +1067,7 @@ public final class PanamaKernels implements KernelProvider {
     private static void storeFull(MemorySegment cs, long offset, FloatVector acc, float alpha, float beta) {
         FloatVector out = acc.mul(alpha);
         if (beta != 0f) {
-            out = load(cs, offset).fma(FloatVector.broadcast(S, beta), out);
+            out = fromMemorySegment(S, cs, offset, ORDER).fma(FloatVector.broadcast(S, beta), out);
         }
         out.intoMemorySegment(cs, offset, ORDER);
     }
@@ -1011,7 +1076,7 @@ public final class PanamaKernels implements KernelProvider {
                                     VectorMask<Float> m) {
         FloatVector out = acc.mul(alpha);
         if (beta != 0f) {
-            out = load(cs, offset, m).fma(FloatVector.broadcast(S, beta), out);
+            out = fromMemorySegment(S, cs, offset, ORDER, m).fma(FloatVector.broadcast(S, beta), out);
         }
         out.intoMemorySegment(cs, offset, ORDER, m);
     }
@@ -1066,28 +1131,32 @@ public final class PanamaKernels implements KernelProvider {
                 continue;
             }
             long uo = u.offset(i, j0);
-            FloatVector u0 = load(us, uo);
-            FloatVector u1 = vectors > 1 ? load(us, uo + L * 4L) : zero;
-            FloatVector u2 = vectors > 2 ? load(us, uo + L * 8L) : zero;
-            FloatVector u3 = vectors > 3 ? load(us, uo + L * 12L) : zero;
-            FloatVector u4 = vectors > 4 ? load(us, uo + L * 16L) : zero;
-            FloatVector u5 = vectors > 5 ? load(us, uo + L * 20L) : zero;
-            FloatVector u6 = vectors > 6 ? load(us, uo + L * 24L) : zero;
-            FloatVector u7 = vectors > 7 ? load(us, uo + L * 28L) : zero;
+            FloatVector u0 = fromMemorySegment(S, us, uo, ORDER);
+            FloatVector u1 = vectors > 1 ? fromMemorySegment(S, us, uo + L * 4L, ORDER) : zero;
+            FloatVector u2 = vectors > 2 ? fromMemorySegment(S, us, uo + L * 8L, ORDER) : zero;
+            FloatVector u3 = vectors > 3 ? fromMemorySegment(S, us, uo + L * 12L, ORDER) : zero;
+            FloatVector u4 = vectors > 4 ? fromMemorySegment(S, us, uo + L * 16L, ORDER) : zero;
+            FloatVector u5 = vectors > 5 ? fromMemorySegment(S, us, uo + L * 20L, ORDER) : zero;
+            FloatVector u6 = vectors > 6 ? fromMemorySegment(S, us, uo + L * 24L, ORDER) : zero;
+            FloatVector u7 = vectors > 7 ? fromMemorySegment(S, us, uo + L * 28L, ORDER) : zero;
             long jb = (long) j0 * Float.BYTES;
             for (long p = start; p < end; p++) {
                 long vo = cols.getAtIndex(JAVA_INT, p) * vRowBytes + jb;
                 // Two partial sums: even and odd vectors, so consecutive FMAs do not wait on each other.
-                FloatVector s0 = load(vs, vo).mul(u0);
+                FloatVector s0 = fromMemorySegment(S, vs, vo, ORDER).mul(u0);
                 FloatVector s1 = zero;
-                if (vectors > 1) s1 = load(vs, vo + L * 4L).mul(u1);
-                if (vectors > 2) s0 = load(vs, vo + L * 8L).fma(u2, s0);
-                if (vectors > 3) s1 = load(vs, vo + L * 12L).fma(u3, s1);
-                if (vectors > 4) s0 = load(vs, vo + L * 16L).fma(u4, s0);
-                if (vectors > 5) s1 = load(vs, vo + L * 20L).fma(u5, s1);
-                if (vectors > 6) s0 = load(vs, vo + L * 24L).fma(u6, s0);
-                if (vectors > 7) s1 = load(vs, vo + L * 28L).fma(u7, s1);
-                float dot = sumLanes(s0.add(s1));
+                if (vectors > 1) s1 = fromMemorySegment(S, vs, vo + L * 4L, ORDER).mul(u1);
+                if (vectors > 2) s0 = fromMemorySegment(S, vs, vo + L * 8L, ORDER).fma(u2, s0);
+                if (vectors > 3) s1 = fromMemorySegment(S, vs, vo + L * 12L, ORDER).fma(u3, s1);
+                if (vectors > 4) s0 = fromMemorySegment(S, vs, vo + L * 16L, ORDER).fma(u4, s0);
+                if (vectors > 5) s1 = fromMemorySegment(S, vs, vo + L * 20L, ORDER).fma(u5, s1);
+                if (vectors > 6) s0 = fromMemorySegment(S, vs, vo + L * 24L, ORDER).fma(u6, s0);
+                if (vectors > 7) s1 = fromMemorySegment(S, vs, vo + L * 28L, ORDER).fma(u7, s1);
+                FloatVector lanes = s0.add(s1);
+                lanes = L > 8 ? lanes.add(lanes.rearrange(ROT8)) : lanes; // sumLanes, written out
+                lanes = L > 4 ? lanes.add(lanes.rearrange(ROT4)) : lanes;
+                lanes = L > 2 ? lanes.add(lanes.rearrange(ROT2)) : lanes;
+                float dot = lanes.add(lanes.rearrange(ROT1)).lane(0);
                 outValues.setAtIndex(JAVA_FLOAT, p, accumulate ? outValues.getAtIndex(JAVA_FLOAT, p) + dot : dot);
             }
         }
@@ -1108,10 +1177,14 @@ public final class PanamaKernels implements KernelProvider {
             if (start == end) {
                 continue;
             }
-            FloatVector ui = load(us, u.offset(i, j0), mask);
+            FloatVector ui = fromMemorySegment(S, us, u.offset(i, j0), ORDER, mask);
             for (long p = start; p < end; p++) {
                 long vo = cols.getAtIndex(JAVA_INT, p) * vRowBytes + jb;
-                float dot = sumLanes(load(vs, vo, mask).mul(ui));
+                FloatVector lanes = fromMemorySegment(S, vs, vo, ORDER, mask).mul(ui);
+                lanes = L > 8 ? lanes.add(lanes.rearrange(ROT8)) : lanes; // sumLanes, written out
+                lanes = L > 4 ? lanes.add(lanes.rearrange(ROT4)) : lanes;
+                lanes = L > 2 ? lanes.add(lanes.rearrange(ROT2)) : lanes;
+                float dot = lanes.add(lanes.rearrange(ROT1)).lane(0);
                 outValues.setAtIndex(JAVA_FLOAT, p, accumulate ? outValues.getAtIndex(JAVA_FLOAT, p) + dot : dot);
             }
         }
@@ -1226,12 +1299,20 @@ public final class PanamaKernels implements KernelProvider {
                 if (grads) {
                     MemorySegment gs = gu.segment();
                     for (int f = 0; f < k; f++) {
-                        float sum = sumLanes(FloatVector.fromArray(S, acc, f * L));
+                        FloatVector lanes = FloatVector.fromArray(S, acc, f * L);
+                        lanes = L > 8 ? lanes.add(lanes.rearrange(ROT8)) : lanes; // sumLanes, written out
+                        lanes = L > 4 ? lanes.add(lanes.rearrange(ROT4)) : lanes;
+                        lanes = L > 2 ? lanes.add(lanes.rearrange(ROT2)) : lanes;
+                        float sum = lanes.add(lanes.rearrange(ROT1)).lane(0);
                         long go = gu.offset(i, f);
                         gs.set(JAVA_FLOAT, go, t0 == 0 ? sum : gs.get(JAVA_FLOAT, go) + sum);
                     }
                     if (biases) {
-                        float sum = sumLanes(FloatVector.fromArray(S, acc, k * L));
+                        FloatVector lanes = FloatVector.fromArray(S, acc, k * L);
+                        lanes = L > 8 ? lanes.add(lanes.rearrange(ROT8)) : lanes; // sumLanes, written out
+                        lanes = L > 4 ? lanes.add(lanes.rearrange(ROT4)) : lanes;
+                        lanes = L > 2 ? lanes.add(lanes.rearrange(ROT2)) : lanes;
+                        float sum = lanes.add(lanes.rearrange(ROT1)).lane(0);
                         MemorySegment bs = userBiasGrad.segment();
                         long bo = userBiasGrad.offset(0, i);
                         bs.set(JAVA_FLOAT, bo, t0 == 0 ? sum : bs.get(JAVA_FLOAT, bo) + sum);
@@ -1272,12 +1353,12 @@ public final class PanamaKernels implements KernelProvider {
         long p2 = po + 2 * pRow;
         for (int c = 0; c < full; c += L) {
             long cb = (long) c * Float.BYTES;
-            FloatVector x0 = load(vs, jb + cb);
-            FloatVector x1 = load(vs, v1 + cb);
-            FloatVector x2 = load(vs, v2 + cb);
+            FloatVector x0 = fromMemorySegment(S, vs, jb + cb, ORDER);
+            FloatVector x1 = fromMemorySegment(S, vs, v1 + cb, ORDER);
+            FloatVector x2 = fromMemorySegment(S, vs, v2 + cb, ORDER);
             FloatVector sv = x2.fma(u2, x1.fma(u1, x0.mul(u0)));
-            VectorMask<Float> obs = load(ms, mo + cb).compare(VectorOperators.NE, 0f);
-            FloatVector r = zero.blend(load(as, ao + cb).sub(sv), obs);
+            VectorMask<Float> obs = fromMemorySegment(S, ms, mo + cb, ORDER).compare(VectorOperators.NE, 0f);
+            FloatVector r = zero.blend(fromMemorySegment(S, as, ao + cb, ORDER).sub(sv), obs);
             FloatVector sm = zero.blend(sv, obs);
             lr = r.fma(r, lr);
             ls = sm.fma(sm, ls);
@@ -1285,9 +1366,9 @@ public final class PanamaKernels implements KernelProvider {
             g0 = x0.fma(d, g0);
             g1 = x1.fma(d, g1);
             g2 = x2.fma(d, g2);
-            d.fma(u0, load(ps, po + cb)).intoMemorySegment(ps, po + cb, ORDER);
-            d.fma(u1, load(ps, p1 + cb)).intoMemorySegment(ps, p1 + cb, ORDER);
-            d.fma(u2, load(ps, p2 + cb)).intoMemorySegment(ps, p2 + cb, ORDER);
+            d.fma(u0, fromMemorySegment(S, ps, po + cb, ORDER)).intoMemorySegment(ps, po + cb, ORDER);
+            d.fma(u1, fromMemorySegment(S, ps, p1 + cb, ORDER)).intoMemorySegment(ps, p1 + cb, ORDER);
+            d.fma(u2, fromMemorySegment(S, ps, p2 + cb, ORDER)).intoMemorySegment(ps, p2 + cb, ORDER);
         }
         g0.intoArray(acc, 0);
         g1.intoArray(acc, L);
@@ -1305,19 +1386,21 @@ public final class PanamaKernels implements KernelProvider {
         VectorMask<Float> tail = S.indexInRange(0, rest);
         FloatVector u0 = FloatVector.broadcast(S, us.get(JAVA_FLOAT, uo));
         for (int c = 0; c < full; c += L) {
-            load(vs, jb + (long) c * Float.BYTES).mul(u0).intoArray(sbuf, c);
+            fromMemorySegment(S, vs, jb + (long) c * Float.BYTES, ORDER).mul(u0).intoArray(sbuf, c);
         }
         if (rest > 0) {
-            load(vs, jb + (long) full * Float.BYTES, tail).mul(u0).intoArray(sbuf, full);
+            fromMemorySegment(S, vs, jb + (long) full * Float.BYTES, ORDER, tail).mul(u0).intoArray(sbuf, full);
         }
         for (int f = 1; f < k; f++) {
             FloatVector uf = FloatVector.broadcast(S, us.get(JAVA_FLOAT, uo + (long) f * Float.BYTES));
             long vo = f * vtRow + jb;
             for (int c = 0; c < full; c += L) {
-                load(vs, vo + (long) c * Float.BYTES).fma(uf, FloatVector.fromArray(S, sbuf, c)).intoArray(sbuf, c);
+                fromMemorySegment(S, vs, vo + (long) c * Float.BYTES, ORDER).fma(uf, FloatVector.fromArray(S, sbuf, c))
+                        .intoArray(sbuf, c);
             }
             if (rest > 0) {
-                load(vs, vo + (long) full * Float.BYTES, tail).fma(uf, FloatVector.fromArray(S, sbuf, full)).intoArray(sbuf, full);
+                fromMemorySegment(S, vs, vo + (long) full * Float.BYTES, ORDER, tail)
+                        .fma(uf, FloatVector.fromArray(S, sbuf, full)).intoArray(sbuf, full);
             }
         }
     }
@@ -1332,9 +1415,9 @@ public final class PanamaKernels implements KernelProvider {
         FloatVector ls = zero;
         for (int c = 0; c < full; c += L) {
             long off = (long) c * Float.BYTES;
-            VectorMask<Float> obs = load(ms, mo + off).compare(VectorOperators.NE, 0f);
+            VectorMask<Float> obs = fromMemorySegment(S, ms, mo + off, ORDER).compare(VectorOperators.NE, 0f);
             FloatVector sv = FloatVector.fromArray(S, sbuf, c);
-            FloatVector r = zero.blend(load(as, ao + off).sub(sv), obs);
+            FloatVector r = zero.blend(fromMemorySegment(S, as, ao + off, ORDER).sub(sv), obs);
             FloatVector sm = zero.blend(sv, obs);
             lr = r.fma(r, lr);
             ls = sm.fma(sm, ls);
@@ -1355,10 +1438,10 @@ public final class PanamaKernels implements KernelProvider {
         FloatVector ls = zero;
         for (int c = 0; c < full; c += L) {
             long off = (long) c * Float.BYTES;
-            VectorMask<Float> obs = load(ms, mo + off).compare(VectorOperators.NE, 0f);
+            VectorMask<Float> obs = fromMemorySegment(S, ms, mo + off, ORDER).compare(VectorOperators.NE, 0f);
             FloatVector sv = FloatVector.fromArray(S, sbuf, c);
-            FloatVector x = base.add(load(cs, co + off)).add(sv);
-            FloatVector r = zero.blend(load(as, ao + off).sub(x), obs);
+            FloatVector x = base.add(fromMemorySegment(S, cs, co + off, ORDER)).add(sv);
+            FloatVector r = zero.blend(fromMemorySegment(S, as, ao + off, ORDER).sub(x), obs);
             FloatVector sm = zero.blend(sv, obs);
             lr = r.fma(r, lr);
             ls = sm.fma(sm, ls);
@@ -1381,14 +1464,14 @@ public final class PanamaKernels implements KernelProvider {
             for (int c = 0; c < full; c += L) {
                 FloatVector d = FloatVector.fromArray(S, dbuf, c);
                 long cb = (long) c * Float.BYTES;
-                g = load(vs, vo + cb).fma(d, g);
-                d.fma(uf, load(ps, po + cb)).intoMemorySegment(ps, po + cb, ORDER);
+                g = fromMemorySegment(S, vs, vo + cb, ORDER).fma(d, g);
+                d.fma(uf, fromMemorySegment(S, ps, po + cb, ORDER)).intoMemorySegment(ps, po + cb, ORDER);
             }
             if (rest > 0) {
                 FloatVector d = FloatVector.fromArray(S, dbuf, full);
                 long cb = (long) full * Float.BYTES;
-                g = load(vs, vo + cb, tail).fma(d, g);
-                d.fma(uf, load(ps, po + cb, tail)).intoMemorySegment(ps, po + cb, ORDER, tail);
+                g = fromMemorySegment(S, vs, vo + cb, ORDER, tail).fma(d, g);
+                d.fma(uf, fromMemorySegment(S, ps, po + cb, ORDER, tail)).intoMemorySegment(ps, po + cb, ORDER, tail);
             }
             g.intoArray(acc, f * L);
         }
@@ -1401,14 +1484,14 @@ public final class PanamaKernels implements KernelProvider {
             long cb = (long) c * Float.BYTES;
             FloatVector e = FloatVector.fromArray(S, ebuf, c);
             rs = rs.add(e);
-            load(ps, po + cb).add(e).intoMemorySegment(ps, po + cb, ORDER);
+            fromMemorySegment(S, ps, po + cb, ORDER).add(e).intoMemorySegment(ps, po + cb, ORDER);
         }
         if (rest > 0) {
             VectorMask<Float> tail = S.indexInRange(0, rest);
             long cb = (long) full * Float.BYTES;
             FloatVector e = FloatVector.fromArray(S, ebuf, full);
             rs = rs.add(e);
-            load(ps, po + cb, tail).add(e).intoMemorySegment(ps, po + cb, ORDER, tail);
+            fromMemorySegment(S, ps, po + cb, ORDER, tail).add(e).intoMemorySegment(ps, po + cb, ORDER, tail);
         }
         rs.intoArray(acc, at);
     }
@@ -1424,6 +1507,11 @@ public final class PanamaKernels implements KernelProvider {
      * The sum of the lanes in a fixed tree order. {@code reduceLanes(ADD)} leaves the order open, and the
      * C2 intrinsic and the interpreter's fallback do differ, so a result would depend on whether the
      * caller's thread ran the kernel before or after JIT compilation (and so on the thread count).
+     *
+     * <p>Per-element and per-row loops write these lines out instead of calling this method: a vector
+     * argument is boxed whenever C2 declines to inline the call, which it did at random in
+     * KernelAllocationTest (normalApply at k = 20 on AVX2, one 64-byte box per nonzero). What still calls
+     * it runs once per strip or per call.
      */
     private static float sumLanes(FloatVector v) {
         if (L > 8) {
@@ -1439,13 +1527,7 @@ public final class PanamaKernels implements KernelProvider {
         return v.lane(0);
     }
 
-    private static FloatVector load(MemorySegment s, long offset) {
-        return FloatVector.fromMemorySegment(S, s, offset, ORDER);
-    }
 
-    private static FloatVector load(MemorySegment s, long offset, VectorMask<Float> m) {
-        return FloatVector.fromMemorySegment(S, s, offset, ORDER, m);
-    }
 
     @Override
     public boolean choleskySolve(float[] m, float[] b, int n) {
@@ -1506,7 +1588,11 @@ public final class PanamaKernels implements KernelProvider {
         for (; t <= len - L; t += L) {
             acc = FloatVector.fromArray(S, x, xo + t).fma(FloatVector.fromArray(S, y, yo + t), acc);
         }
-        float sum = sumLanes(acc);
+        FloatVector lanes = acc;
+        lanes = L > 8 ? lanes.add(lanes.rearrange(ROT8)) : lanes; // sumLanes, written out
+        lanes = L > 4 ? lanes.add(lanes.rearrange(ROT4)) : lanes;
+        lanes = L > 2 ? lanes.add(lanes.rearrange(ROT2)) : lanes;
+        float sum = lanes.add(lanes.rearrange(ROT1)).lane(0);
         for (; t < len; t++) {
             sum = Math.fma(x[xo + t], y[yo + t], sum);
         }
@@ -1521,8 +1607,8 @@ public final class PanamaKernels implements KernelProvider {
         for (; t <= n - L; t += L) {
             long uo = uOffset + (long) t * Float.BYTES;
             long vo = vOffset + (long) t * Float.BYTES;
-            FloatVector ut = load(u, uo);
-            FloatVector vt = load(v, vo);
+            FloatVector ut = fromMemorySegment(S, u, uo, ORDER);
+            FloatVector vt = fromMemorySegment(S, v, vo, ORDER);
             vt.fma(a, ut.mul(shrink)).intoMemorySegment(u, uo, ORDER);
             ut.fma(a, vt.mul(shrink)).intoMemorySegment(v, vo, ORDER);
         }
@@ -1530,8 +1616,8 @@ public final class PanamaKernels implements KernelProvider {
             VectorMask<Float> m = S.indexInRange(t, n);
             long uo = uOffset + (long) t * Float.BYTES;
             long vo = vOffset + (long) t * Float.BYTES;
-            FloatVector ut = load(u, uo, m);
-            FloatVector vt = load(v, vo, m);
+            FloatVector ut = fromMemorySegment(S, u, uo, ORDER, m);
+            FloatVector vt = fromMemorySegment(S, v, vo, ORDER, m);
             vt.fma(a, ut.mul(shrink)).intoMemorySegment(u, uo, ORDER, m);
             ut.fma(a, vt.mul(shrink)).intoMemorySegment(v, vo, ORDER, m);
         }
