@@ -206,10 +206,20 @@ class KernelAllocationTest {
                 items[t] = g.nextInt(400);
                 values[t] = g.value();
             }
-            DenseMatrix ub = g.dense("b", 1, 400);
-            DenseMatrix ib = g.dense("c", 1, 400);
-            bytes.put("sgdPass", probe.minBytesPerCall(() -> kernels.sgdPass(u, v, users, items, values, 0, users.length,
-                    ub, ib, 0.1f, 1e-4f, 1f, 1f), fast ? 300 : 20, fast ? 300 : 30, MIN_ROUNDS, MAX_BYTES_PER_CALL));
+            java.util.Arrays.sort(users); // runs of one user, as Sgd's blocks have
+            float[] ub = new float[400];
+            float[] ib = new float[400];
+            // Rank 64 is eight vectors on AVX2 (u_i kept in registers over a run), 32 on the 128-bit species;
+            // 20 takes the general loop with its masked tail everywhere.
+            for (int rank : new int[] {20, 32, 64}) {
+                float[] ua = new float[400 * rank];
+                float[] va = new float[400 * rank];
+                java.util.Arrays.fill(ua, 0.1f);
+                java.util.Arrays.fill(va, 0.1f);
+                bytes.put("sgdPass rank=" + rank, probe.minBytesPerCall(() -> kernels.sgdPass(ua, va, rank, users, items,
+                        values, 0, users.length, ub, ib, 0.1f, 1e-4f, 1f, 1f), fast ? 300 : 20, fast ? 300 : 30, MIN_ROUNDS,
+                        MAX_BYTES_PER_CALL));
+            }
 
             // k = 16 (in registers on every species) and k = 20 (the general path, not a multiple of the lanes).
             for (int k : new int[] {16, 20}) {
