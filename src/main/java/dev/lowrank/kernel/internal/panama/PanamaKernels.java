@@ -600,174 +600,182 @@ public final class PanamaKernels implements KernelProvider {
     @Override
     public float normalApply(CsrMatrix a, int row, DenseMatrix y, float[] x, float scale, float valueScale, float shift,
                              float[] out) {
-        MemorySegment cols = a.columnIndices();
-        MemorySegment vals = a.values();
-        MemorySegment ys = y.segment();
-        int k = y.cols();
-        long rowBytes = (long) y.rowStride() * Float.BYTES;
-        int whole = k - k % L;
-        VectorMask<Float> tail = S.indexInRange(whole, k);
-        if (k % L == 0 && k <= 8 * L) {
-            return normalApplyInRegisters(a, row, ys, rowBytes, k / L, x, scale, valueScale, shift, out);
-        }
-        float total = 0f;
-        long end = a.rowEnd(row);
-        for (long p = a.rowStart(row); p < end; p++) {
-            long yo = cols.getAtIndex(JAVA_INT, p) * rowBytes;
-            // Two partial sums (even and odd vectors) so consecutive FMAs do not wait on each other.
-            FloatVector s0 = FloatVector.zero(S);
-            FloatVector s1 = s0;
-            int t = 0;
-            for (; t + 2 * L <= whole; t += 2 * L) {
-                s0 = load(ys, yo + (long) t * Float.BYTES).fma(FloatVector.fromArray(S, x, t), s0);
-                s1 = load(ys, yo + (long) (t + L) * Float.BYTES).fma(FloatVector.fromArray(S, x, t + L), s1);
-            }
-            if (t < whole) {
-                s0 = load(ys, yo + (long) t * Float.BYTES).fma(FloatVector.fromArray(S, x, t), s0);
-            }
-            if (whole < k) {
-                s1 = load(ys, yo + (long) whole * Float.BYTES, tail).fma(FloatVector.fromArray(S, x, whole, tail), s1);
-            }
-            float s = sumLanes(s0.add(s1));
-            total += s;
-            FloatVector coef = FloatVector.broadcast(S, (scale + valueScale * vals.getAtIndex(JAVA_FLOAT, p)) * s + shift);
-            axpyFromSegment(coef, ys, yo, out, whole, tail, k);
-        }
-        return total;
+        return normalProduct(a.columnIndices(), a.values(), a.rowStart(row), a.rowEnd(row), y.segment(), -1L,
+                (long) y.rowStride() * Float.BYTES, y.cols(), x, scale, valueScale, shift, out);
     }
 
     /*
-     * k = vectors·L ≤ 8·L: out's row stays in (up to) 8 accumulator registers over all the row's entries,
-     * so each entry costs its y row's loads, the FMAs and one lane reduction, with no store of out until
-     * the end. x is read from L1. The dot uses the same even/odd split as the general path above.
+     * Entries are taken four at a time: the four dots share x's loads and keep eight independent FMA
+     * chains in flight, and out is loaded and stored once per vector for four updates instead of once per
+     * entry. Every float operation is the one an entry-at-a-time loop does, in the same order (the dot:
+     * even vectors in one chain, odd vectors and the masked tail in another; out: one FMA per entry, in
+     * storage order), so the blocking changes no bits. The loops over vectors are deliberately not
+     * unrolled by hand: the former fully unrolled body (eight register accumulators, up to eight
+     * conditional loads) outgrew C2's inlining budget, and the vector operations it could no longer
+     * inline were boxed: 2.7 GB allocated per ALS CG iteration at ML-1M shape.
+     *
+     * panelBase < 0: entry p's row is row cols[p] of ys; otherwise row (p − start) of a gathered panel
+     * that starts at byte panelBase of ys.
      */
-    private static float normalApplyInRegisters(CsrMatrix a, int row, MemorySegment ys, long rowBytes, int vectors,
-                                                float[] x, float scale, float valueScale, float shift, float[] out) {
-        MemorySegment cols = a.columnIndices();
-        MemorySegment vals = a.values();
-        FloatVector zero = FloatVector.zero(S);
-        FloatVector o0 = FloatVector.fromArray(S, out, 0);
-        FloatVector o1 = vectors > 1 ? FloatVector.fromArray(S, out, L) : zero;
-        FloatVector o2 = vectors > 2 ? FloatVector.fromArray(S, out, 2 * L) : zero;
-        FloatVector o3 = vectors > 3 ? FloatVector.fromArray(S, out, 3 * L) : zero;
-        FloatVector o4 = vectors > 4 ? FloatVector.fromArray(S, out, 4 * L) : zero;
-        FloatVector o5 = vectors > 5 ? FloatVector.fromArray(S, out, 5 * L) : zero;
-        FloatVector o6 = vectors > 6 ? FloatVector.fromArray(S, out, 6 * L) : zero;
-        FloatVector o7 = vectors > 7 ? FloatVector.fromArray(S, out, 7 * L) : zero;
-        // x past k (vectors < 8) is taken as 0, which with y = 0 there adds exact zeros to the dot.
-        FloatVector x0 = FloatVector.fromArray(S, x, 0);
-        FloatVector x1 = vectors > 1 ? FloatVector.fromArray(S, x, L) : zero;
-        FloatVector x2 = vectors > 2 ? FloatVector.fromArray(S, x, 2 * L) : zero;
-        FloatVector x3 = vectors > 3 ? FloatVector.fromArray(S, x, 3 * L) : zero;
-        FloatVector x4 = vectors > 4 ? FloatVector.fromArray(S, x, 4 * L) : zero;
-        FloatVector x5 = vectors > 5 ? FloatVector.fromArray(S, x, 5 * L) : zero;
-        FloatVector x6 = vectors > 6 ? FloatVector.fromArray(S, x, 6 * L) : zero;
-        FloatVector x7 = vectors > 7 ? FloatVector.fromArray(S, x, 7 * L) : zero;
+    private static float normalProduct(MemorySegment cols, MemorySegment vals, long start, long end, MemorySegment ys,
+                                       long panelBase, long rowBytes, int k, float[] x, float scale, float valueScale,
+                                       float shift, float[] out) {
+        int whole = k - k % L;
+        VectorMask<Float> tail = S.indexInRange(whole, k);
         float total = 0f;
-        long end = a.rowEnd(row);
-        for (long p = a.rowStart(row); p < end; p++) {
-            long yo = cols.getAtIndex(JAVA_INT, p) * rowBytes;
-            // Each y vector is loaded once and serves both the dot and the update.
-            FloatVector y0 = load(ys, yo);
-            FloatVector y1 = vectors > 1 ? load(ys, yo + L * 4L) : zero;
-            FloatVector y2 = vectors > 2 ? load(ys, yo + L * 8L) : zero;
-            FloatVector y3 = vectors > 3 ? load(ys, yo + L * 12L) : zero;
-            FloatVector y4 = vectors > 4 ? load(ys, yo + L * 16L) : zero;
-            FloatVector y5 = vectors > 5 ? load(ys, yo + L * 20L) : zero;
-            FloatVector y6 = vectors > 6 ? load(ys, yo + L * 24L) : zero;
-            FloatVector y7 = vectors > 7 ? load(ys, yo + L * 28L) : zero;
-            FloatVector s0 = y0.mul(x0);
-            FloatVector s1 = y1.mul(x1);
-            s0 = y2.fma(x2, s0);
-            s1 = y3.fma(x3, s1);
-            s0 = y4.fma(x4, s0);
-            s1 = y5.fma(x5, s1);
-            s0 = y6.fma(x6, s0);
-            s1 = y7.fma(x7, s1);
-            float s = sumLanes(s0.add(s1));
-            total += s;
-            FloatVector coef = FloatVector.broadcast(S, (scale + valueScale * vals.getAtIndex(JAVA_FLOAT, p)) * s + shift);
-            o0 = y0.fma(coef, o0);
-            o1 = y1.fma(coef, o1);
-            o2 = y2.fma(coef, o2);
-            o3 = y3.fma(coef, o3);
-            o4 = y4.fma(coef, o4);
-            o5 = y5.fma(coef, o5);
-            o6 = y6.fma(coef, o6);
-            o7 = y7.fma(coef, o7);
+        long p = start;
+        for (; p + 4 <= end; p += 4) {
+            long o0 = rowOffset(cols, p, start, panelBase, rowBytes);
+            long o1 = rowOffset(cols, p + 1, start, panelBase, rowBytes);
+            long o2 = rowOffset(cols, p + 2, start, panelBase, rowBytes);
+            long o3 = rowOffset(cols, p + 3, start, panelBase, rowBytes);
+            FloatVector e0 = FloatVector.zero(S), e1 = e0, e2 = e0, e3 = e0;
+            FloatVector d0 = e0, d1 = e0, d2 = e0, d3 = e0;
+            int t = 0;
+            for (; t + 2 * L <= whole; t += 2 * L) {
+                long b = (long) t * Float.BYTES;
+                long b2 = b + L * 4L;
+                FloatVector xe = FloatVector.fromArray(S, x, t);
+                FloatVector xo = FloatVector.fromArray(S, x, t + L);
+                e0 = load(ys, o0 + b).fma(xe, e0);
+                d0 = load(ys, o0 + b2).fma(xo, d0);
+                e1 = load(ys, o1 + b).fma(xe, e1);
+                d1 = load(ys, o1 + b2).fma(xo, d1);
+                e2 = load(ys, o2 + b).fma(xe, e2);
+                d2 = load(ys, o2 + b2).fma(xo, d2);
+                e3 = load(ys, o3 + b).fma(xe, e3);
+                d3 = load(ys, o3 + b2).fma(xo, d3);
+            }
+            if (t < whole) {
+                long b = (long) t * Float.BYTES;
+                FloatVector xe = FloatVector.fromArray(S, x, t);
+                e0 = load(ys, o0 + b).fma(xe, e0);
+                e1 = load(ys, o1 + b).fma(xe, e1);
+                e2 = load(ys, o2 + b).fma(xe, e2);
+                e3 = load(ys, o3 + b).fma(xe, e3);
+            }
+            if (whole < k) {
+                long b = (long) whole * Float.BYTES;
+                FloatVector xt = FloatVector.fromArray(S, x, whole, tail);
+                d0 = load(ys, o0 + b, tail).fma(xt, d0);
+                d1 = load(ys, o1 + b, tail).fma(xt, d1);
+                d2 = load(ys, o2 + b, tail).fma(xt, d2);
+                d3 = load(ys, o3 + b, tail).fma(xt, d3);
+            }
+            float s0 = sumLanes(e0.add(d0));
+            float s1 = sumLanes(e1.add(d1));
+            float s2 = sumLanes(e2.add(d2));
+            float s3 = sumLanes(e3.add(d3));
+            total += s0;
+            total += s1;
+            total += s2;
+            total += s3;
+            float c0 = (scale + valueScale * vals.getAtIndex(JAVA_FLOAT, p)) * s0 + shift;
+            float c1 = (scale + valueScale * vals.getAtIndex(JAVA_FLOAT, p + 1)) * s1 + shift;
+            float c2 = (scale + valueScale * vals.getAtIndex(JAVA_FLOAT, p + 2)) * s2 + shift;
+            float c3 = (scale + valueScale * vals.getAtIndex(JAVA_FLOAT, p + 3)) * s3 + shift;
+            addFour(ys, o0, o1, o2, o3, c0, c1, c2, c3, out, whole, tail, k);
         }
-        storeAccumulators(out, vectors, o0, o1, o2, o3, o4, o5, o6, o7);
+        for (; p < end; p++) {
+            long yo = rowOffset(cols, p, start, panelBase, rowBytes);
+            FloatVector e = FloatVector.zero(S);
+            FloatVector d = e;
+            int t = 0;
+            for (; t + 2 * L <= whole; t += 2 * L) {
+                e = load(ys, yo + (long) t * Float.BYTES).fma(FloatVector.fromArray(S, x, t), e);
+                d = load(ys, yo + (long) (t + L) * Float.BYTES).fma(FloatVector.fromArray(S, x, t + L), d);
+            }
+            if (t < whole) {
+                e = load(ys, yo + (long) t * Float.BYTES).fma(FloatVector.fromArray(S, x, t), e);
+            }
+            if (whole < k) {
+                d = load(ys, yo + (long) whole * Float.BYTES, tail).fma(FloatVector.fromArray(S, x, whole, tail), d);
+            }
+            float s = sumLanes(e.add(d));
+            total += s;
+            float c = (scale + valueScale * vals.getAtIndex(JAVA_FLOAT, p)) * s + shift;
+            axpyFromSegment(FloatVector.broadcast(S, c), ys, yo, out, whole, tail, k);
+        }
         return total;
     }
 
-    private static void storeAccumulators(float[] out, int vectors, FloatVector o0, FloatVector o1, FloatVector o2,
-                                          FloatVector o3, FloatVector o4, FloatVector o5, FloatVector o6, FloatVector o7) {
-        o0.intoArray(out, 0);
-        if (vectors > 1) o1.intoArray(out, L);
-        if (vectors > 2) o2.intoArray(out, 2 * L);
-        if (vectors > 3) o3.intoArray(out, 3 * L);
-        if (vectors > 4) o4.intoArray(out, 4 * L);
-        if (vectors > 5) o5.intoArray(out, 5 * L);
-        if (vectors > 6) o6.intoArray(out, 6 * L);
-        if (vectors > 7) o7.intoArray(out, 7 * L);
+    private static long rowOffset(MemorySegment cols, long p, long start, long panelBase, long rowBytes) {
+        return panelBase < 0 ? cols.getAtIndex(JAVA_INT, p) * rowBytes : panelBase + (p - start) * rowBytes;
+    }
+
+    /** out[0..k) += c0·y(o0) + c1·y(o1) + c2·y(o2) + c3·y(o3), as four FMAs per vector in that order. */
+    private static void addFour(MemorySegment ys, long o0, long o1, long o2, long o3, float c0, float c1, float c2,
+                                float c3, float[] out, int whole, VectorMask<Float> tail, int k) {
+        FloatVector v0 = FloatVector.broadcast(S, c0);
+        FloatVector v1 = FloatVector.broadcast(S, c1);
+        FloatVector v2 = FloatVector.broadcast(S, c2);
+        FloatVector v3 = FloatVector.broadcast(S, c3);
+        int t = 0;
+        for (; t < whole; t += L) {
+            long b = (long) t * Float.BYTES;
+            FloatVector o = FloatVector.fromArray(S, out, t);
+            o = load(ys, o0 + b).fma(v0, o);
+            o = load(ys, o1 + b).fma(v1, o);
+            o = load(ys, o2 + b).fma(v2, o);
+            o = load(ys, o3 + b).fma(v3, o);
+            o.intoArray(out, t);
+        }
+        if (whole < k) {
+            long b = (long) whole * Float.BYTES;
+            FloatVector o = FloatVector.fromArray(S, out, whole, tail);
+            o = load(ys, o0 + b, tail).fma(v0, o);
+            o = load(ys, o1 + b, tail).fma(v1, o);
+            o = load(ys, o2 + b, tail).fma(v2, o);
+            o = load(ys, o3 + b, tail).fma(v3, o);
+            o.intoArray(out, whole, tail);
+        }
     }
 
     @Override
     public float normalRhs(CsrMatrix a, int row, DenseMatrix y, float valueScale, float shift, DenseMatrix yBias,
                            float biasScale, float[] out) {
-        MemorySegment cols = a.columnIndices();
-        MemorySegment vals = a.values();
-        MemorySegment ys = y.segment();
-        MemorySegment bs = yBias == null ? null : yBias.segment();
-        int k = y.cols();
-        long rowBytes = (long) y.rowStride() * Float.BYTES;
+        return normalTargets(a.columnIndices(), a.values(), a.rowStart(row), a.rowEnd(row), y.segment(), -1L,
+                (long) y.rowStride() * Float.BYTES, y.cols(), valueScale, shift,
+                yBias == null ? null : yBias.segment(), biasScale, out);
+    }
+
+    /** normalRhs over entries [start, end), four at a time as in normalProduct (same bits as one at a time). */
+    private static float normalTargets(MemorySegment cols, MemorySegment vals, long start, long end, MemorySegment ys,
+                                       long panelBase, long rowBytes, int k, float valueScale, float shift,
+                                       MemorySegment bs, float biasScale, float[] out) {
         int whole = k - k % L;
         VectorMask<Float> tail = S.indexInRange(whole, k);
         float total = 0f;
-        long end = a.rowEnd(row);
-        if (k % L == 0 && k <= 8 * L) {
-            // As normalApplyInRegisters: out's row stays in registers over the row's entries.
-            int vectors = k / L;
-            FloatVector zero = FloatVector.zero(S);
-            FloatVector o0 = FloatVector.fromArray(S, out, 0);
-            FloatVector o1 = vectors > 1 ? FloatVector.fromArray(S, out, L) : zero;
-            FloatVector o2 = vectors > 2 ? FloatVector.fromArray(S, out, 2 * L) : zero;
-            FloatVector o3 = vectors > 3 ? FloatVector.fromArray(S, out, 3 * L) : zero;
-            FloatVector o4 = vectors > 4 ? FloatVector.fromArray(S, out, 4 * L) : zero;
-            FloatVector o5 = vectors > 5 ? FloatVector.fromArray(S, out, 5 * L) : zero;
-            FloatVector o6 = vectors > 6 ? FloatVector.fromArray(S, out, 6 * L) : zero;
-            FloatVector o7 = vectors > 7 ? FloatVector.fromArray(S, out, 7 * L) : zero;
-            for (long p = a.rowStart(row); p < end; p++) {
-                int j = cols.getAtIndex(JAVA_INT, p);
-                float target = valueScale * vals.getAtIndex(JAVA_FLOAT, p) + shift;
-                if (bs != null) {
-                    target += biasScale * bs.getAtIndex(JAVA_FLOAT, j);
-                }
-                total += target;
-                FloatVector t = FloatVector.broadcast(S, target);
-                long yo = j * rowBytes;
-                o0 = load(ys, yo).fma(t, o0);
-                if (vectors > 1) o1 = load(ys, yo + L * 4L).fma(t, o1);
-                if (vectors > 2) o2 = load(ys, yo + L * 8L).fma(t, o2);
-                if (vectors > 3) o3 = load(ys, yo + L * 12L).fma(t, o3);
-                if (vectors > 4) o4 = load(ys, yo + L * 16L).fma(t, o4);
-                if (vectors > 5) o5 = load(ys, yo + L * 20L).fma(t, o5);
-                if (vectors > 6) o6 = load(ys, yo + L * 24L).fma(t, o6);
-                if (vectors > 7) o7 = load(ys, yo + L * 28L).fma(t, o7);
-            }
-            storeAccumulators(out, vectors, o0, o1, o2, o3, o4, o5, o6, o7);
-            return total;
+        long p = start;
+        for (; p + 4 <= end; p += 4) {
+            float t0 = target(cols, vals, p, valueScale, shift, bs, biasScale);
+            float t1 = target(cols, vals, p + 1, valueScale, shift, bs, biasScale);
+            float t2 = target(cols, vals, p + 2, valueScale, shift, bs, biasScale);
+            float t3 = target(cols, vals, p + 3, valueScale, shift, bs, biasScale);
+            total += t0;
+            total += t1;
+            total += t2;
+            total += t3;
+            addFour(ys, rowOffset(cols, p, start, panelBase, rowBytes), rowOffset(cols, p + 1, start, panelBase, rowBytes),
+                    rowOffset(cols, p + 2, start, panelBase, rowBytes), rowOffset(cols, p + 3, start, panelBase, rowBytes),
+                    t0, t1, t2, t3, out, whole, tail, k);
         }
-        for (long p = a.rowStart(row); p < end; p++) {
-            int j = cols.getAtIndex(JAVA_INT, p);
-            float target = valueScale * vals.getAtIndex(JAVA_FLOAT, p) + shift;
-            if (bs != null) {
-                target += biasScale * bs.getAtIndex(JAVA_FLOAT, j);
-            }
-            total += target;
-            axpyFromSegment(FloatVector.broadcast(S, target), ys, j * rowBytes, out, whole, tail, k);
+        for (; p < end; p++) {
+            float t0 = target(cols, vals, p, valueScale, shift, bs, biasScale);
+            total += t0;
+            axpyFromSegment(FloatVector.broadcast(S, t0), ys, rowOffset(cols, p, start, panelBase, rowBytes), out,
+                    whole, tail, k);
         }
         return total;
+    }
+
+    private static float target(MemorySegment cols, MemorySegment vals, long p, float valueScale, float shift,
+                                MemorySegment bs, float biasScale) {
+        float target = valueScale * vals.getAtIndex(JAVA_FLOAT, p) + shift;
+        if (bs != null) {
+            target += biasScale * bs.getAtIndex(JAVA_FLOAT, cols.getAtIndex(JAVA_INT, p));
+        }
+        return target;
     }
 
     /** out[0..k) += coef·y[yo..]: whole vectors, then one masked tail. */
