@@ -310,6 +310,35 @@ public final class ScalarKernels implements KernelProvider {
     }
 
     @Override
+    public float panelApply(float[] panel, int n, int k, float[] values, float[] x, float scale, float valueScale,
+                            float shift, float[] out) {
+        float total = 0f;
+        for (int e = 0; e < n; e++) {
+            int base = e * k;
+            float s = 0f;
+            for (int t = 0; t < k; t++) {
+                s += panel[base + t] * x[t];
+            }
+            total += s;
+            float coef = (scale + valueScale * values[e]) * s + shift;
+            for (int t = 0; t < k; t++) {
+                out[t] += coef * panel[base + t];
+            }
+        }
+        return total;
+    }
+
+    @Override
+    public void panelCombine(float[] panel, int n, int k, float[] coef, float[] out) {
+        for (int e = 0; e < n; e++) {
+            int base = e * k;
+            for (int t = 0; t < k; t++) {
+                out[t] += coef[e] * panel[base + t];
+            }
+        }
+    }
+
+    @Override
     public double sgdPass(DenseMatrix u, DenseMatrix v, int[] users, int[] items, float[] values, int from, int to,
                           DenseMatrix userBias, DenseMatrix itemBias, float mu, float rate, float factorShrink,
                           float biasShrink) {

@@ -597,196 +597,237 @@ public final class PanamaKernels implements KernelProvider {
         }
     }
 
-    @Override
-    public float normalApply(CsrMatrix a, int row, DenseMatrix y, float[] x, float scale, float valueScale, float shift,
-                             float[] out) {
-        return normalProduct(a.columnIndices(), a.values(), a.rowStart(row), a.rowEnd(row), y.segment(), -1L,
-                (long) y.rowStride() * Float.BYTES, y.cols(), x, scale, valueScale, shift, out);
+    /** Rows gathered per chunk by the segment forms of normalApply and normalRhs (per thread, heap). */
+    private static final int GATHER_ROWS = 256;
+    private static final ThreadLocal<float[][]> GATHER = ThreadLocal.withInitial(() -> new float[3][0]);
+
+    /** This thread's gather buffers: [0] a panel of GATHER_ROWS rows of k floats, [1] values, [2] targets/sums. */
+    private static float[][] gatherBuffers(int k) {
+        float[][] g = GATHER.get();
+        if (g[0].length < GATHER_ROWS * k) {
+            g[0] = new float[GATHER_ROWS * k];
+            g[1] = new float[GATHER_ROWS];
+            g[2] = new float[GATHER_ROWS];
+        }
+        return g;
+    }
+
+    private static void gather(CsrMatrix a, long from, int count, DenseMatrix y, float[] panel, float[] values) {
+        MemorySegment cols = a.columnIndices();
+        MemorySegment vals = a.values();
+        MemorySegment ys = y.segment();
+        int k = y.cols();
+        for (int t = 0; t < count; t++) {
+            long p = from + t;
+            MemorySegment.copy(ys, JAVA_FLOAT, y.offset(cols.getAtIndex(JAVA_INT, p), 0), panel, t * k, k);
+            values[t] = vals.getAtIndex(JAVA_FLOAT, p);
+        }
     }
 
     /*
-     * Entries are taken four at a time: the four dots share x's loads and keep eight independent FMA
-     * chains in flight, and out is loaded and stored once per vector for four updates instead of once per
-     * entry. Every float operation is the one an entry-at-a-time loop does, in the same order (the dot:
-     * even vectors in one chain, odd vectors and the masked tail in another; out: one FMA per entry, in
-     * storage order), so the blocking changes no bits. The loops over vectors are deliberately not
-     * unrolled by hand: the former fully unrolled body (eight register accumulators, up to eight
-     * conditional loads) outgrew C2's inlining budget, and the vector operations it could no longer
-     * inline were boxed: 2.7 GB allocated per ALS CG iteration at ML-1M shape.
-     *
-     * panelBase < 0: entry p's row is row cols[p] of ys; otherwise row (p − start) of a gathered panel
-     * that starts at byte panelBase of ys.
+     * The segment forms gather the row's partners into a per-thread heap panel, GATHER_ROWS at a time,
+     * and run the panel kernels on it (the running sum carried across chunks, so the bits are those of
+     * one panelApply over the whole row). Vector loads straight from the segment were tried first: a
+     * MemorySegment vector load inlines many times the IR of an array load, the kernel hit C2's node
+     * cutoff, and the vector operations it could no longer inline were boxed (GBs allocated per ALS
+     * iteration at ML-1M shape).
      */
-    private static float normalProduct(MemorySegment cols, MemorySegment vals, long start, long end, MemorySegment ys,
-                                       long panelBase, long rowBytes, int k, float[] x, float scale, float valueScale,
-                                       float shift, float[] out) {
-        int whole = k - k % L;
-        VectorMask<Float> tail = S.indexInRange(whole, k);
+    @Override
+    public float normalApply(CsrMatrix a, int row, DenseMatrix y, float[] x, float scale, float valueScale, float shift,
+                             float[] out) {
+        int k = y.cols();
+        float[][] g = gatherBuffers(k);
+        float[] sums = SUMS.get();
         float total = 0f;
-        long p = start;
-        for (; p + 4 <= end; p += 4) {
-            long o0 = rowOffset(cols, p, start, panelBase, rowBytes);
-            long o1 = rowOffset(cols, p + 1, start, panelBase, rowBytes);
-            long o2 = rowOffset(cols, p + 2, start, panelBase, rowBytes);
-            long o3 = rowOffset(cols, p + 3, start, panelBase, rowBytes);
-            FloatVector e0 = FloatVector.zero(S), e1 = e0, e2 = e0, e3 = e0;
-            FloatVector d0 = e0, d1 = e0, d2 = e0, d3 = e0;
-            int t = 0;
-            for (; t + 2 * L <= whole; t += 2 * L) {
-                long b = (long) t * Float.BYTES;
-                long b2 = b + L * 4L;
-                FloatVector xe = FloatVector.fromArray(S, x, t);
-                FloatVector xo = FloatVector.fromArray(S, x, t + L);
-                e0 = load(ys, o0 + b).fma(xe, e0);
-                d0 = load(ys, o0 + b2).fma(xo, d0);
-                e1 = load(ys, o1 + b).fma(xe, e1);
-                d1 = load(ys, o1 + b2).fma(xo, d1);
-                e2 = load(ys, o2 + b).fma(xe, e2);
-                d2 = load(ys, o2 + b2).fma(xo, d2);
-                e3 = load(ys, o3 + b).fma(xe, e3);
-                d3 = load(ys, o3 + b2).fma(xo, d3);
-            }
-            if (t < whole) {
-                long b = (long) t * Float.BYTES;
-                FloatVector xe = FloatVector.fromArray(S, x, t);
-                e0 = load(ys, o0 + b).fma(xe, e0);
-                e1 = load(ys, o1 + b).fma(xe, e1);
-                e2 = load(ys, o2 + b).fma(xe, e2);
-                e3 = load(ys, o3 + b).fma(xe, e3);
-            }
-            if (whole < k) {
-                long b = (long) whole * Float.BYTES;
-                FloatVector xt = FloatVector.fromArray(S, x, whole, tail);
-                d0 = load(ys, o0 + b, tail).fma(xt, d0);
-                d1 = load(ys, o1 + b, tail).fma(xt, d1);
-                d2 = load(ys, o2 + b, tail).fma(xt, d2);
-                d3 = load(ys, o3 + b, tail).fma(xt, d3);
-            }
-            float s0 = sumLanes(e0.add(d0));
-            float s1 = sumLanes(e1.add(d1));
-            float s2 = sumLanes(e2.add(d2));
-            float s3 = sumLanes(e3.add(d3));
-            total += s0;
-            total += s1;
-            total += s2;
-            total += s3;
-            float c0 = (scale + valueScale * vals.getAtIndex(JAVA_FLOAT, p)) * s0 + shift;
-            float c1 = (scale + valueScale * vals.getAtIndex(JAVA_FLOAT, p + 1)) * s1 + shift;
-            float c2 = (scale + valueScale * vals.getAtIndex(JAVA_FLOAT, p + 2)) * s2 + shift;
-            float c3 = (scale + valueScale * vals.getAtIndex(JAVA_FLOAT, p + 3)) * s3 + shift;
-            addFour(ys, o0, o1, o2, o3, c0, c1, c2, c3, out, whole, tail, k);
-        }
-        for (; p < end; p++) {
-            long yo = rowOffset(cols, p, start, panelBase, rowBytes);
-            FloatVector e = FloatVector.zero(S);
-            FloatVector d = e;
-            int t = 0;
-            for (; t + 2 * L <= whole; t += 2 * L) {
-                e = load(ys, yo + (long) t * Float.BYTES).fma(FloatVector.fromArray(S, x, t), e);
-                d = load(ys, yo + (long) (t + L) * Float.BYTES).fma(FloatVector.fromArray(S, x, t + L), d);
-            }
-            if (t < whole) {
-                e = load(ys, yo + (long) t * Float.BYTES).fma(FloatVector.fromArray(S, x, t), e);
-            }
-            if (whole < k) {
-                d = load(ys, yo + (long) whole * Float.BYTES, tail).fma(FloatVector.fromArray(S, x, whole, tail), d);
-            }
-            float s = sumLanes(e.add(d));
-            total += s;
-            float c = (scale + valueScale * vals.getAtIndex(JAVA_FLOAT, p)) * s + shift;
-            axpyFromSegment(FloatVector.broadcast(S, c), ys, yo, out, whole, tail, k);
+        long end = a.rowEnd(row);
+        for (long p = a.rowStart(row); p < end; p += GATHER_ROWS) {
+            int count = (int) Math.min(GATHER_ROWS, end - p);
+            gather(a, p, count, y, g[0], g[1]);
+            total = panelApplyFrom(total, g[0], count, k, g[1], x, scale, valueScale, shift, out, sums);
         }
         return total;
-    }
-
-    private static long rowOffset(MemorySegment cols, long p, long start, long panelBase, long rowBytes) {
-        return panelBase < 0 ? cols.getAtIndex(JAVA_INT, p) * rowBytes : panelBase + (p - start) * rowBytes;
-    }
-
-    /** out[0..k) += c0·y(o0) + c1·y(o1) + c2·y(o2) + c3·y(o3), as four FMAs per vector in that order. */
-    private static void addFour(MemorySegment ys, long o0, long o1, long o2, long o3, float c0, float c1, float c2,
-                                float c3, float[] out, int whole, VectorMask<Float> tail, int k) {
-        FloatVector v0 = FloatVector.broadcast(S, c0);
-        FloatVector v1 = FloatVector.broadcast(S, c1);
-        FloatVector v2 = FloatVector.broadcast(S, c2);
-        FloatVector v3 = FloatVector.broadcast(S, c3);
-        int t = 0;
-        for (; t < whole; t += L) {
-            long b = (long) t * Float.BYTES;
-            FloatVector o = FloatVector.fromArray(S, out, t);
-            o = load(ys, o0 + b).fma(v0, o);
-            o = load(ys, o1 + b).fma(v1, o);
-            o = load(ys, o2 + b).fma(v2, o);
-            o = load(ys, o3 + b).fma(v3, o);
-            o.intoArray(out, t);
-        }
-        if (whole < k) {
-            long b = (long) whole * Float.BYTES;
-            FloatVector o = FloatVector.fromArray(S, out, whole, tail);
-            o = load(ys, o0 + b, tail).fma(v0, o);
-            o = load(ys, o1 + b, tail).fma(v1, o);
-            o = load(ys, o2 + b, tail).fma(v2, o);
-            o = load(ys, o3 + b, tail).fma(v3, o);
-            o.intoArray(out, whole, tail);
-        }
     }
 
     @Override
     public float normalRhs(CsrMatrix a, int row, DenseMatrix y, float valueScale, float shift, DenseMatrix yBias,
                            float biasScale, float[] out) {
-        return normalTargets(a.columnIndices(), a.values(), a.rowStart(row), a.rowEnd(row), y.segment(), -1L,
-                (long) y.rowStride() * Float.BYTES, y.cols(), valueScale, shift,
-                yBias == null ? null : yBias.segment(), biasScale, out);
-    }
-
-    /** normalRhs over entries [start, end), four at a time as in normalProduct (same bits as one at a time). */
-    private static float normalTargets(MemorySegment cols, MemorySegment vals, long start, long end, MemorySegment ys,
-                                       long panelBase, long rowBytes, int k, float valueScale, float shift,
-                                       MemorySegment bs, float biasScale, float[] out) {
-        int whole = k - k % L;
-        VectorMask<Float> tail = S.indexInRange(whole, k);
+        int k = y.cols();
+        float[][] g = gatherBuffers(k);
+        float[] targets = g[2];
+        MemorySegment cols = a.columnIndices();
+        MemorySegment bs = yBias == null ? null : yBias.segment();
         float total = 0f;
-        long p = start;
-        for (; p + 4 <= end; p += 4) {
-            float t0 = target(cols, vals, p, valueScale, shift, bs, biasScale);
-            float t1 = target(cols, vals, p + 1, valueScale, shift, bs, biasScale);
-            float t2 = target(cols, vals, p + 2, valueScale, shift, bs, biasScale);
-            float t3 = target(cols, vals, p + 3, valueScale, shift, bs, biasScale);
-            total += t0;
-            total += t1;
-            total += t2;
-            total += t3;
-            addFour(ys, rowOffset(cols, p, start, panelBase, rowBytes), rowOffset(cols, p + 1, start, panelBase, rowBytes),
-                    rowOffset(cols, p + 2, start, panelBase, rowBytes), rowOffset(cols, p + 3, start, panelBase, rowBytes),
-                    t0, t1, t2, t3, out, whole, tail, k);
-        }
-        for (; p < end; p++) {
-            float t0 = target(cols, vals, p, valueScale, shift, bs, biasScale);
-            total += t0;
-            axpyFromSegment(FloatVector.broadcast(S, t0), ys, rowOffset(cols, p, start, panelBase, rowBytes), out,
-                    whole, tail, k);
+        long end = a.rowEnd(row);
+        for (long p = a.rowStart(row); p < end; p += GATHER_ROWS) {
+            int count = (int) Math.min(GATHER_ROWS, end - p);
+            gather(a, p, count, y, g[0], g[1]);
+            for (int t = 0; t < count; t++) {
+                float target = valueScale * g[1][t] + shift;
+                if (bs != null) {
+                    target += biasScale * bs.getAtIndex(JAVA_FLOAT, cols.getAtIndex(JAVA_INT, p + t));
+                }
+                total += target;
+                targets[t] = target;
+            }
+            panelCombine(g[0], count, k, targets, out);
         }
         return total;
     }
 
-    private static float target(MemorySegment cols, MemorySegment vals, long p, float valueScale, float shift,
-                                MemorySegment bs, float biasScale) {
-        float target = valueScale * vals.getAtIndex(JAVA_FLOAT, p) + shift;
-        if (bs != null) {
-            target += biasScale * bs.getAtIndex(JAVA_FLOAT, cols.getAtIndex(JAVA_INT, p));
-        }
-        return target;
+    /** Per-thread scratch for the four dots of panelApply's blocks. */
+    private static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> new float[4]);
+
+    /*
+     * Entries are taken four at a time: the four dots share x's loads and keep eight FMA chains in flight,
+     * and out is loaded and stored once per vector for four updates. Every float operation is the one an
+     * entry-at-a-time loop does, in the same order, so the blocking changes no bits. Split into small
+     * methods on purpose, and no vector crosses a call: the one-method version was too
+     * big for C1 ("out of virtual registers"), so it never reached the profiled tier and stayed in
+     * unprofiled C1 code with every vector operation boxed.
+     */
+    @Override
+    public float panelApply(float[] panel, int n, int k, float[] values, float[] x, float scale, float valueScale,
+                            float shift, float[] out) {
+        return panelApplyFrom(0f, panel, n, k, values, x, scale, valueScale, shift, out, SUMS.get());
     }
 
-    /** out[0..k) += coef·y[yo..]: whole vectors, then one masked tail. */
-    private static void axpyFromSegment(FloatVector coef, MemorySegment ys, long yo, float[] out, int whole,
-                                        VectorMask<Float> tail, int k) {
+    private static float panelApplyFrom(float total, float[] panel, int n, int k, float[] values, float[] x, float scale,
+                                        float valueScale, float shift, float[] out, float[] sums) {
+        int whole = k - k % L;
+        VectorMask<Float> tail = S.indexInRange(whole, k);
+        int e = 0;
+        for (; e + 4 <= n; e += 4) {
+            int r0 = e * k;
+            dotFour(panel, r0, k, x, whole, tail, sums);
+            total += sums[0];
+            total += sums[1];
+            total += sums[2];
+            total += sums[3];
+            addFourRows(panel, r0, (scale + valueScale * values[e]) * sums[0] + shift,
+                    (scale + valueScale * values[e + 1]) * sums[1] + shift,
+                    (scale + valueScale * values[e + 2]) * sums[2] + shift,
+                    (scale + valueScale * values[e + 3]) * sums[3] + shift, k, out, whole, tail);
+        }
+        for (; e < n; e++) {
+            int r = e * k;
+            float s = dotOne(panel, r, k, x, whole, tail);
+            total += s;
+            addRow(panel, r, (scale + valueScale * values[e]) * s + shift, k, out, whole, tail);
+        }
+        return total;
+    }
+
+    /**
+     * The dots of four consecutive panel rows (from r0) with x into sums[0..4): even vectors in one FMA
+     * chain, odd vectors and the masked tail in another, then the fixed-order lane sum.
+     */
+    private static void dotFour(float[] panel, int r0, int k, float[] x, int whole, VectorMask<Float> tail, float[] sums) {
+        int r1 = r0 + k;
+        int r2 = r1 + k;
+        int r3 = r2 + k;
+        FloatVector e0 = FloatVector.zero(S), e1 = e0, e2 = e0, e3 = e0;
+        FloatVector d0 = e0, d1 = e0, d2 = e0, d3 = e0;
         int t = 0;
-        for (; t < whole; t += L) {
-            load(ys, yo + (long) t * Float.BYTES).fma(coef, FloatVector.fromArray(S, out, t)).intoArray(out, t);
+        for (; t + 2 * L <= whole; t += 2 * L) {
+            FloatVector xe = FloatVector.fromArray(S, x, t);
+            FloatVector xo = FloatVector.fromArray(S, x, t + L);
+            e0 = FloatVector.fromArray(S, panel, r0 + t).fma(xe, e0);
+            d0 = FloatVector.fromArray(S, panel, r0 + t + L).fma(xo, d0);
+            e1 = FloatVector.fromArray(S, panel, r1 + t).fma(xe, e1);
+            d1 = FloatVector.fromArray(S, panel, r1 + t + L).fma(xo, d1);
+            e2 = FloatVector.fromArray(S, panel, r2 + t).fma(xe, e2);
+            d2 = FloatVector.fromArray(S, panel, r2 + t + L).fma(xo, d2);
+            e3 = FloatVector.fromArray(S, panel, r3 + t).fma(xe, e3);
+            d3 = FloatVector.fromArray(S, panel, r3 + t + L).fma(xo, d3);
+        }
+        if (t < whole) {
+            FloatVector xe = FloatVector.fromArray(S, x, t);
+            e0 = FloatVector.fromArray(S, panel, r0 + t).fma(xe, e0);
+            e1 = FloatVector.fromArray(S, panel, r1 + t).fma(xe, e1);
+            e2 = FloatVector.fromArray(S, panel, r2 + t).fma(xe, e2);
+            e3 = FloatVector.fromArray(S, panel, r3 + t).fma(xe, e3);
         }
         if (whole < k) {
-            load(ys, yo + (long) whole * Float.BYTES, tail).fma(coef, FloatVector.fromArray(S, out, whole, tail))
+            FloatVector xt = FloatVector.fromArray(S, x, whole, tail);
+            d0 = FloatVector.fromArray(S, panel, r0 + whole, tail).fma(xt, d0);
+            d1 = FloatVector.fromArray(S, panel, r1 + whole, tail).fma(xt, d1);
+            d2 = FloatVector.fromArray(S, panel, r2 + whole, tail).fma(xt, d2);
+            d3 = FloatVector.fromArray(S, panel, r3 + whole, tail).fma(xt, d3);
+        }
+        sums[0] = sumLanes(e0.add(d0));
+        sums[1] = sumLanes(e1.add(d1));
+        sums[2] = sumLanes(e2.add(d2));
+        sums[3] = sumLanes(e3.add(d3));
+    }
+
+    /** dotFour for one row. */
+    private static float dotOne(float[] panel, int r, int k, float[] x, int whole, VectorMask<Float> tail) {
+        FloatVector ev = FloatVector.zero(S);
+        FloatVector dv = ev;
+        int t = 0;
+        for (; t + 2 * L <= whole; t += 2 * L) {
+            ev = FloatVector.fromArray(S, panel, r + t).fma(FloatVector.fromArray(S, x, t), ev);
+            dv = FloatVector.fromArray(S, panel, r + t + L).fma(FloatVector.fromArray(S, x, t + L), dv);
+        }
+        if (t < whole) {
+            ev = FloatVector.fromArray(S, panel, r + t).fma(FloatVector.fromArray(S, x, t), ev);
+        }
+        if (whole < k) {
+            dv = FloatVector.fromArray(S, panel, r + whole, tail).fma(FloatVector.fromArray(S, x, whole, tail), dv);
+        }
+        return sumLanes(ev.add(dv));
+    }
+
+    @Override
+    public void panelCombine(float[] panel, int n, int k, float[] coef, float[] out) {
+        int whole = k - k % L;
+        VectorMask<Float> tail = S.indexInRange(whole, k);
+        int e = 0;
+        for (; e + 4 <= n; e += 4) {
+            addFourRows(panel, e * k, coef[e], coef[e + 1], coef[e + 2], coef[e + 3], k, out, whole, tail);
+        }
+        for (; e < n; e++) {
+            addRow(panel, e * k, coef[e], k, out, whole, tail);
+        }
+    }
+
+    /** out[0..k) += c0·row0 + c1·row1 + c2·row2 + c3·row3 for four consecutive panel rows from r0, in that order. */
+    private static void addFourRows(float[] panel, int r0, float c0, float c1, float c2, float c3, int k, float[] out,
+                                    int whole, VectorMask<Float> tail) {
+        FloatVector v0 = FloatVector.broadcast(S, c0);
+        FloatVector v1 = FloatVector.broadcast(S, c1);
+        FloatVector v2 = FloatVector.broadcast(S, c2);
+        FloatVector v3 = FloatVector.broadcast(S, c3);
+        int r1 = r0 + k;
+        int r2 = r1 + k;
+        int r3 = r2 + k;
+        int t = 0;
+        for (; t < whole; t += L) {
+            FloatVector o = FloatVector.fromArray(S, out, t);
+            o = FloatVector.fromArray(S, panel, r0 + t).fma(v0, o);
+            o = FloatVector.fromArray(S, panel, r1 + t).fma(v1, o);
+            o = FloatVector.fromArray(S, panel, r2 + t).fma(v2, o);
+            o = FloatVector.fromArray(S, panel, r3 + t).fma(v3, o);
+            o.intoArray(out, t);
+        }
+        if (whole < k) {
+            FloatVector o = FloatVector.fromArray(S, out, whole, tail);
+            o = FloatVector.fromArray(S, panel, r0 + whole, tail).fma(v0, o);
+            o = FloatVector.fromArray(S, panel, r1 + whole, tail).fma(v1, o);
+            o = FloatVector.fromArray(S, panel, r2 + whole, tail).fma(v2, o);
+            o = FloatVector.fromArray(S, panel, r3 + whole, tail).fma(v3, o);
+            o.intoArray(out, whole, tail);
+        }
+    }
+
+    private static void addRow(float[] panel, int r, float c, int k, float[] out, int whole, VectorMask<Float> tail) {
+        FloatVector v = FloatVector.broadcast(S, c);
+        int t = 0;
+        for (; t < whole; t += L) {
+            FloatVector.fromArray(S, panel, r + t).fma(v, FloatVector.fromArray(S, out, t)).intoArray(out, t);
+        }
+        if (whole < k) {
+            FloatVector.fromArray(S, panel, r + whole, tail).fma(v, FloatVector.fromArray(S, out, whole, tail))
                     .intoArray(out, whole, tail);
         }
     }
