@@ -747,17 +747,7 @@ public final class Kernels {
         if (values != null && values.length < count) {
             throw new IllegalArgumentException("values has length " + values.length + " but " + count + " entries are gathered");
         }
-        MemorySegment cols = a.columnIndices();
-        MemorySegment vals = a.values();
-        MemorySegment ys = y.segment();
-        for (int t = 0; t < count; t++) {
-            long p = start + first + t;
-            MemorySegment.copy(ys, ValueLayout.JAVA_FLOAT, y.offset(cols.getAtIndex(ValueLayout.JAVA_INT, p), 0),
-                    panel, t * k, k);
-            if (values != null) {
-                values[t] = vals.getAtIndex(ValueLayout.JAVA_FLOAT, p);
-            }
-        }
+        provider.gatherRows(a, start + first, count, y, panel, values);
     }
 
     /**

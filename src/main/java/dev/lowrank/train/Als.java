@@ -155,6 +155,9 @@ public final class Als {
         final float[] panel;
         final float[] values;
         final float[] targets;
+        /** CG with biases, item rows: Σ of the row's gathered user rows (for μ, see Run.itemDots), and 1s. */
+        final float[] partnerSum;
+        final float[] ones;
         final Nnls nnls;
 
         Workspace(int dim, int rank, RowSolver.Kind kind) {
@@ -174,6 +177,9 @@ public final class Als {
             panel = new float[panelRows * rank];
             values = new float[panelRows];
             targets = new float[panelRows];
+            partnerSum = new float[cg ? rank : 0];
+            ones = new float[panelRows];
+            java.util.Arrays.fill(ones, 1f);
             nnls = kind == RowSolver.Kind.NON_NEGATIVE ? new Nnls(dim) : null;
         }
 
@@ -202,6 +208,13 @@ public final class Als {
         final CsrMatrix scores;
         final int[] userBlocks;
         final int[] itemBlocks;
+        /**
+         * CG with biases: v_j·Σ_{i∈Ω_j} u_i per item, from the last item half-step (its gathered user rows
+         * give the sum almost free). U does not change between that half-step and the next μ update, so
+         * Σ_j of these is μ's Σ_Ω u_i·v_j, without another gather of every rating's partner row.
+         */
+        final double[] itemDots;
+        boolean itemDotsValid;
         final RowSolver rowSolver;
 
         Run(FactorModel model, Observations data) {
@@ -214,6 +227,8 @@ public final class Als {
             this.gramianArray = new float[rank * rank];
             this.userBlocks = rowBlocks(data.byUser(), dim);
             this.itemBlocks = rowBlocks(data.byItem(), dim);
+            this.itemDots = model.hasBiases() && rowSolver.kind() == RowSolver.Kind.CONJUGATE_GRADIENT
+                    ? new double[data.items()] : null;
             List<AutoCloseable> made = new ArrayList<>();
             try {
                 gramian = track(made, DenseMatrix.zeros(rank, rank));
@@ -256,6 +271,7 @@ public final class Als {
             DenseMatrix b = model.userBiases();
             DenseMatrix c = model.itemBiases();
             MemorySegment us = u.segment();
+            boolean dotsKnown = itemDotsValid;
             double sum = kernels.parallel().sumBlocks(userBlocks.length - 1, blk -> {
                 Workspace ws = workspace();
                 try {
@@ -272,6 +288,9 @@ public final class Als {
                             part += values.getAtIndex(ValueLayout.JAVA_FLOAT, p) - bi
                                     - c.get(0, cols.getAtIndex(ValueLayout.JAVA_INT, p));
                         }
+                        if (dotsKnown) {
+                            continue;
+                        }
                         java.util.Arrays.fill(itemSum, 0f);
                         kernels.normalRhs(a, i, v, 0f, 1f, null, 0f, itemSum);
                         double dots = 0;
@@ -286,6 +305,11 @@ public final class Als {
                     idle.add(ws);
                 }
             });
+            if (dotsKnown) {
+                for (double d : itemDots) {
+                    sum -= d;
+                }
+            }
             model.setGlobalBias((float) (sum / a.nnz()));
         }
 
@@ -315,6 +339,7 @@ public final class Als {
             }
             int[] blocks = a == data.byUser() ? userBlocks : itemBlocks;
             float mu = model.hasBiases() ? model.globalBias() : 0f;
+            itemDotsValid = false;
             kernels.parallel().forEachBlock(blocks.length - 1, blk -> {
                 Workspace ws = workspace();
                 try {
@@ -325,6 +350,7 @@ public final class Als {
                     idle.add(ws);
                 }
             });
+            itemDotsValid = itemDots != null && a == data.byItem();
         }
 
         private void solveRow(CsrMatrix a, int i, DenseMatrix x, DenseMatrix y, DenseMatrix xBias, DenseMatrix yBias,
@@ -338,6 +364,9 @@ public final class Als {
                 if (xBias != null) {
                     xBias.set(0, i, 0f);
                 }
+                if (itemDots != null && a == data.byItem()) {
+                    itemDots[i] = 0;
+                }
                 return;
             }
             // ALS-WR (Zhou et al. 2008) scales both penalties by the row's observation count.
@@ -350,7 +379,7 @@ public final class Als {
             // Explicit: targets λ1·(a − μ − c_j), unit weights. Implicit: targets 1 + α·a, weights α·a.
             float rhsSum;
             if (rowSolver.kind() == RowSolver.Kind.CONJUGATE_GRADIENT) {
-                rhsSum = gatheredRhs(a, i, y, yBias, mu, ws);
+                rhsSum = gatheredRhs(a, i, y, yBias, mu, itemDots != null && a == data.byItem(), ws);
             } else {
                 rhsSum = implicit()
                         ? kernels.normalRhs(a, i, y, alpha, 1f, null, 0f, ws.factorOut)
@@ -380,13 +409,21 @@ public final class Als {
                 xBias.set(0, i, result[0]);
             }
             MemorySegment.copy(result, offset, xs, ValueLayout.JAVA_FLOAT, x.offset(i, 0), rank);
+            if (itemDots != null && a == data.byItem()) {
+                double d = 0;
+                for (int t = 0; t < rank; t++) {
+                    d += (double) result[offset + t] * ws.partnerSum[t];
+                }
+                itemDots[i] = d;
+            }
         }
 
         /**
          * normalRhs's right-hand side (same targets, same order, same bits) from the row's partners gathered
          * into the workspace panel, chunk by chunk; a row that fits stays gathered for the CG products.
          */
-        private float gatheredRhs(CsrMatrix a, int i, DenseMatrix y, DenseMatrix yBias, float mu, Workspace ws) {
+        private float gatheredRhs(CsrMatrix a, int i, DenseMatrix y, DenseMatrix yBias, float mu, boolean sumPartners,
+                                  Workspace ws) {
             long start = a.rowStart(i);
             long n = a.rowEnd(i) - start;
             float[] t = ws.targets;
@@ -394,6 +431,9 @@ public final class Als {
             float valueScale = implicit() ? alpha : lambda1;
             float shift = implicit() ? 1f : -lambda1 * mu;
             float biasScale = -lambda1;
+            if (sumPartners) {
+                java.util.Arrays.fill(ws.partnerSum, 0f);
+            }
             for (long first = 0; first < n; first += ws.panelRows) {
                 int count = (int) Math.min(ws.panelRows, n - first);
                 kernels.gatherRows(a, i, first, count, y, ws.panel, ws.values);
@@ -406,6 +446,9 @@ public final class Als {
                     t[e] = target;
                 }
                 kernels.panelCombine(ws.panel, count, rank, t, ws.factorOut);
+                if (sumPartners) {
+                    kernels.panelCombine(ws.panel, count, rank, ws.ones, ws.partnerSum);
+                }
             }
             return total;
         }

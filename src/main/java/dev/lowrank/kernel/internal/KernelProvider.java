@@ -100,6 +100,12 @@ public interface KernelProvider {
                     float biasScale, float[] out);
 
     /**
+     * For t in [0, count): row cols[from + t] of Y (k = y.cols() floats) into {@code panel[t·k, (t+1)·k)}
+     * and values[from + t] into {@code values[t]} ({@code values} may be null).
+     */
+    void gatherRows(CsrMatrix a, long from, int count, DenseMatrix y, float[] panel, float[] values);
+
+    /**
      * {@link #normalApply} on rows gathered beforehand: entry t in [0, n) is row t of {@code panel}
      * (row-major, stride k) with value {@code values[t]}: s_t = panel_t·x and
      * out += ((scale + valueScale·values[t])·s_t + shift)·panel_t over k floats, t in order. Returns Σ s_t

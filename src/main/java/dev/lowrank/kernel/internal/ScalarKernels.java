@@ -310,6 +310,21 @@ public final class ScalarKernels implements KernelProvider {
     }
 
     @Override
+    public void gatherRows(CsrMatrix a, long from, int count, DenseMatrix y, float[] panel, float[] values) {
+        MemorySegment cols = a.columnIndices();
+        MemorySegment vals = a.values();
+        MemorySegment ys = y.segment();
+        int k = y.cols();
+        for (int t = 0; t < count; t++) {
+            long p = from + t;
+            MemorySegment.copy(ys, JAVA_FLOAT, y.offset(cols.getAtIndex(JAVA_INT, p), 0), panel, t * k, k);
+            if (values != null) {
+                values[t] = vals.getAtIndex(JAVA_FLOAT, p);
+            }
+        }
+    }
+
+    @Override
     public float panelApply(float[] panel, int n, int k, float[] values, float[] x, float scale, float valueScale,
                             float shift, float[] out) {
         float total = 0f;
