@@ -1395,33 +1395,64 @@ public final class PanamaKernels implements KernelProvider {
         return FloatVector.fromMemorySegment(S, s, offset, ORDER, m);
     }
 
+    /** Per-thread padded copy of a Cholesky system (rows of roundUp(n, L) floats). */
+    private static final ThreadLocal<float[]> CHOLESKY = ThreadLocal.withInitial(() -> new float[0]);
+
+    /*
+     * The factorisation runs on a copy with rows padded to whole vectors (the padding and the lower
+     * triangle start as 0), so the rank-1 update of row i covers [i − i mod L, padded end) in whole
+     * vectors: no masked tail per row (masked array accesses near the end of the array are slow, and
+     * they were a quarter of an ALS Cholesky iteration at rank 64, n = 65). The extra lanes left of the
+     * diagonal fall in the lower triangle, which nothing reads. Each upper element gets the same FMAs in
+     * the same order as a row-segment update would give it, so R and x have the same bits as before.
+     */
     @Override
     public boolean choleskySolve(float[] m, float[] b, int n) {
+        int stride = (n + L - 1) / L * L;
+        float[] w = CHOLESKY.get();
+        if (w.length < n * stride) {
+            w = new float[n * stride];
+            CHOLESKY.set(w);
+        }
+        Arrays.fill(w, 0, n * stride, 0f);
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(m, i * n + i, w, i * stride + i, n - i);
+        }
         for (int p = 0; p < n; p++) {
-            int rowP = p * n;
-            float pivot = m[rowP + p];
+            int rowP = p * stride;
+            float pivot = w[rowP + p];
             if (!(pivot > 0f)) {
                 return false;
             }
             float r = (float) Math.sqrt(pivot);
-            m[rowP + p] = r;
-            scaleArray(m, rowP + p + 1, n - p - 1, 1f / r);
-            // Rank-1 update of the trailing upper triangle, one contiguous row segment at a time.
+            w[rowP + p] = r;
+            scaleArray(w, rowP + p + 1, n - p - 1, 1f / r);
             for (int i = p + 1; i < n; i++) {
-                axpyArray(-m[rowP + i], m, rowP + i, m, i * n + i, n - i);
+                rankOneRow(w, rowP, i * stride, i - i % L, stride, -w[rowP + i]);
             }
         }
         for (int p = 0; p < n; p++) {
-            int rowP = p * n;
-            float z = b[p] / m[rowP + p];
+            int rowP = p * stride;
+            float z = b[p] / w[rowP + p];
             b[p] = z;
-            axpyArray(-z, m, rowP + p + 1, b, p + 1, n - p - 1);
+            axpyArray(-z, w, rowP + p + 1, b, p + 1, n - p - 1);
         }
         for (int i = n - 1; i >= 0; i--) {
-            int rowI = i * n;
-            b[i] = (b[i] - dotArray(m, rowI + i + 1, b, i + 1, n - i - 1)) / m[rowI + i];
+            int rowI = i * stride;
+            b[i] = (b[i] - dotArray(w, rowI + i + 1, b, i + 1, n - i - 1)) / w[rowI + i];
+        }
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(w, i * stride + i, m, i * n + i, n - i);
         }
         return true;
+    }
+
+    /** w[rowI + j] += alpha·w[rowP + j] for j in [from, to), whole vectors (from and to multiples of L). */
+    private static void rankOneRow(float[] w, int rowP, int rowI, int from, int to, float alpha) {
+        FloatVector a = FloatVector.broadcast(S, alpha);
+        for (int j = from; j < to; j += L) {
+            FloatVector.fromArray(S, w, rowP + j).fma(a, FloatVector.fromArray(S, w, rowI + j)).intoArray(w, rowI + j);
+        }
     }
 
     /** y[yo..yo+len) += alpha·x[xo..xo+len). */
