@@ -49,10 +49,14 @@ public final class Als {
     /** Rows gathered per {@link Kernels#gramUpper} call: 1024 rows of k + 1 floats stay in L2. */
     private static final int CHUNK_ROWS = 1024;
     /**
-     * Floats in a CG workspace's panel of gathered rows (512 KiB: half of this machine's L2 per core), so
-     * a row's products re-read it from cache; longer rows are gathered again chunk by chunk per product.
+     * Most floats in a CG workspace's panel of gathered rows (32 MiB of heap per worker). The panel is
+     * sized to the fit's longest row up to this, so every row is gathered once per row solve and its CG
+     * products stream the panel sequentially (from L1/L2 for most rows, from L3 or memory, prefetched,
+     * for the longest): re-gathering a long row's scattered partner rows for each product was most of a
+     * CG iteration at ML-10M shape, where U (18 MB) does not fit in cache. Rows longer than the cap are
+     * gathered again chunk by chunk for each product.
      */
-    private static final int PANEL_FLOATS = 1 << 17;
+    private static final int MAX_PANEL_FLOATS = 1 << 23;
     /** Target work (multiply-adds) per parallel block of rows. */
     private static final long BLOCK_WORK = 1L << 20;
 
@@ -160,7 +164,7 @@ public final class Als {
         final float[] ones;
         final Nnls nnls;
 
-        Workspace(int dim, int rank, RowSolver.Kind kind) {
+        Workspace(int dim, int rank, RowSolver.Kind kind, int panelRows) {
             boolean cg = kind == RowSolver.Kind.CONJUGATE_GRADIENT;
             rows = DenseMatrix.zeros(cg ? 1 : CHUNK_ROWS, dim);
             gram = DenseMatrix.zeros(cg ? 1 : dim, cg ? 1 : dim);
@@ -173,12 +177,12 @@ public final class Als {
             ap = new float[dim];
             factorIn = new float[rank];
             factorOut = new float[rank];
-            panelRows = cg ? Math.max(16, PANEL_FLOATS / rank) : 0;
-            panel = new float[panelRows * rank];
-            values = new float[panelRows];
-            targets = new float[panelRows];
+            this.panelRows = cg ? panelRows : 0;
+            panel = new float[this.panelRows * rank];
+            values = new float[this.panelRows];
+            targets = new float[this.panelRows];
             partnerSum = new float[cg ? rank : 0];
-            ones = new float[panelRows];
+            ones = new float[this.panelRows];
             java.util.Arrays.fill(ones, 1f);
             nnls = kind == RowSolver.Kind.NON_NEGATIVE ? new Nnls(dim) : null;
         }
@@ -208,6 +212,8 @@ public final class Als {
         final CsrMatrix scores;
         final int[] userBlocks;
         final int[] itemBlocks;
+        /** CG panel rows: the longest row of either side, at most MAX_PANEL_FLOATS / rank (data-derived). */
+        final int panelRows;
         /**
          * CG with biases: v_j·Σ_{i∈Ω_j} u_i per item, from the last item half-step (its gathered user rows
          * give the sum almost free). U does not change between that half-step and the next μ update, so
@@ -227,6 +233,8 @@ public final class Als {
             this.gramianArray = new float[rank * rank];
             this.userBlocks = rowBlocks(data.byUser(), dim);
             this.itemBlocks = rowBlocks(data.byItem(), dim);
+            this.panelRows = (int) Math.max(1, Math.min(MAX_PANEL_FLOATS / rank,
+                    Math.max(longestRow(data.byUser()), longestRow(data.byItem()))));
             this.itemDots = model.hasBiases() && rowSolver.kind() == RowSolver.Kind.CONJUGATE_GRADIENT
                     ? new double[data.items()] : null;
             List<AutoCloseable> made = new ArrayList<>();
@@ -317,7 +325,7 @@ public final class Als {
         Workspace workspace() {
             Workspace ws = idle.poll();
             if (ws == null) {
-                ws = new Workspace(dim, rank, rowSolver.kind());
+                ws = new Workspace(dim, rank, rowSolver.kind(), panelRows);
                 synchronized (all) {
                     all.add(ws);
                 }
@@ -685,6 +693,14 @@ public final class Als {
             }
             closeAll(made, null);
         }
+    }
+
+    private static long longestRow(CsrMatrix a) {
+        long longest = 0;
+        for (int i = 0; i < a.rows(); i++) {
+            longest = Math.max(longest, a.rowEnd(i) - a.rowStart(i));
+        }
+        return longest;
     }
 
     /** Row boundaries with about {@link #BLOCK_WORK} multiply-adds each (rows·dim³ + nnz·dim²): data-derived only. */
