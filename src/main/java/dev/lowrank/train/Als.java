@@ -57,6 +57,8 @@ public final class Als {
      * gathered again chunk by chunk for each product.
      */
     private static final int MAX_PANEL_FLOATS = 1 << 23;
+    /** The cap in force: lowered only by a test, to reach the chunked path on small data. */
+    static volatile int panelFloatsCap = MAX_PANEL_FLOATS;
     /** Target work (multiply-adds) per parallel block of rows. */
     private static final long BLOCK_WORK = 1L << 20;
 
@@ -233,7 +235,7 @@ public final class Als {
             this.gramianArray = new float[rank * rank];
             this.userBlocks = rowBlocks(data.byUser(), dim);
             this.itemBlocks = rowBlocks(data.byItem(), dim);
-            this.panelRows = (int) Math.max(1, Math.min(MAX_PANEL_FLOATS / rank,
+            this.panelRows = (int) Math.max(1, Math.min(panelFloatsCap / rank,
                     Math.max(longestRow(data.byUser()), longestRow(data.byItem()))));
             this.itemDots = model.hasBiases() && rowSolver.kind() == RowSolver.Kind.CONJUGATE_GRADIENT
                     ? new double[data.items()] : null;
