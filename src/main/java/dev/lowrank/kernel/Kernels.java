@@ -1051,6 +1051,72 @@ public final class Kernels {
     }
 
     /**
+     * Gathers entries {@code [first, first + count)} of row {@code row} of A (counted from the row's
+     * start, in storage order) for the panel kernels: for the t-th of them (column j, value a_p), row j of
+     * Y goes to {@code panel[t·k, (t+1)·k)} (k = Y's columns) and a_p to {@code values[t]} ({@code values}
+     * may be null). Re-reading the panel from a heap array (L1/L2) is what makes several products per row
+     * cheap; Y's rows are read once. Runs in the calling thread and allocates nothing.
+     */
+    public void gatherRows(CsrMatrix a, int row, long first, int count, DenseMatrix y, float[] panel, float[] values) {
+        requireOpen(a, "A");
+        requireOpen(y, "Y");
+        Objects.checkIndex(row, a.rows());
+        requireRowsMatchColumns(a, y);
+        long start = a.rowStart(row);
+        Objects.checkFromIndexSize(first, count, a.rowEnd(row) - start);
+        int k = y.cols();
+        requirePanel(panel, count, k);
+        if (values != null && values.length < count) {
+            throw new IllegalArgumentException("values has length " + values.length + " but " + count + " entries are gathered");
+        }
+        provider.gatherRows(a, start + first, count, y, panel, values);
+    }
+
+    /**
+     * {@link #normalApply} on rows gathered by {@link #gatherRows}: for t in [0, n), s_t = panel_t·x and
+     * out += ((scale + valueScale·values[t])·s_t + shift)·panel_t, where panel_t is
+     * {@code panel[t·k, (t+1)·k)}. Returns Σ s_t (float, in order). Gives the bits of normalApply on the
+     * same entries. Runs in the calling thread and allocates nothing.
+     */
+    public float panelApply(float[] panel, int n, int k, float[] values, float[] x, float scale, float valueScale,
+                            float shift, float[] out) {
+        requirePanel(panel, n, k);
+        Objects.requireNonNull(values, "values");
+        if (values.length < n) {
+            throw new IllegalArgumentException("values has length " + values.length + " but the panel has " + n + " rows");
+        }
+        requireLength(x, "x", k);
+        requireLength(out, "out", k);
+        return provider.panelApply(panel, n, k, values, x, scale, valueScale, shift, out);
+    }
+
+    /**
+     * out[0..k) += Σ_t coef[t]·panel_t over the n gathered rows, one update per row in order: the
+     * right-hand side of a row's normal equations from its gathered rows (coef = the targets). Runs in
+     * the calling thread and allocates nothing.
+     */
+    public void panelCombine(float[] panel, int n, int k, float[] coef, float[] out) {
+        requirePanel(panel, n, k);
+        Objects.requireNonNull(coef, "coef");
+        if (coef.length < n) {
+            throw new IllegalArgumentException("coef has length " + coef.length + " but the panel has " + n + " rows");
+        }
+        requireLength(out, "out", k);
+        provider.panelCombine(panel, n, k, coef, out);
+    }
+
+    private static void requirePanel(float[] panel, int n, int k) {
+        Objects.requireNonNull(panel, "panel");
+        if (n < 0 || k < 1) {
+            throw new IllegalArgumentException("a panel of " + n + " rows of " + k + " floats is not valid");
+        }
+        if (panel.length < (long) n * k) {
+            throw new IllegalArgumentException("panel has length " + panel.length + " but " + n + " rows of " + k
+                    + " floats need " + (long) n * k);
+        }
+    }
+
+    /**
      * Plain SGD over ratings {@code [from, to)} of the parallel arrays (user, item, value), visited in
      * that order, for the squared loss: with e = value − (u_i·v_j [+ mu + b_i + c_j]),
      * b_i ← biasShrink·b_i + rate·e and c_j likewise (only when the bias arrays are given), then

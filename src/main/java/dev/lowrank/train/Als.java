@@ -48,6 +48,17 @@ public final class Als {
 
     /** Rows gathered per {@link Kernels#gramUpper} call: 1024 rows of k + 1 floats stay in L2. */
     private static final int CHUNK_ROWS = 1024;
+    /**
+     * Most floats in a CG workspace's panel of gathered rows (32 MiB of heap per worker). The panel is
+     * sized to the fit's longest row up to this, so every row is gathered once per row solve and its CG
+     * products stream the panel sequentially (from L1/L2 for most rows, from L3 or memory, prefetched,
+     * for the longest): re-gathering a long row's scattered partner rows for each product was most of a
+     * CG iteration at ML-10M shape, where U (18 MB) does not fit in cache. Rows longer than the cap are
+     * gathered again chunk by chunk for each product.
+     */
+    private static final int MAX_PANEL_FLOATS = 1 << 23;
+    /** The cap in force: lowered only by a test, to reach the chunked path on small data. */
+    static volatile int panelFloatsCap = MAX_PANEL_FLOATS;
     /** Target work (multiply-adds) per parallel block of rows. */
     private static final long BLOCK_WORK = 1L << 20;
 
@@ -145,9 +156,17 @@ public final class Als {
         final float[] ap;
         final float[] factorIn;
         final float[] factorOut;
+        /** CG: the row's gathered partner rows (panelRows × rank), their values and right-hand-side targets. */
+        final int panelRows;
+        final float[] panel;
+        final float[] values;
+        final float[] targets;
+        /** CG with biases, item rows: Σ of the row's gathered user rows (for μ, see Run.itemDots), and 1s. */
+        final float[] partnerSum;
+        final float[] ones;
         final Nnls nnls;
 
-        Workspace(int dim, int rank, RowSolver.Kind kind) {
+        Workspace(int dim, int rank, RowSolver.Kind kind, int panelRows) {
             boolean cg = kind == RowSolver.Kind.CONJUGATE_GRADIENT;
             rows = DenseMatrix.zeros(cg ? 1 : CHUNK_ROWS, dim);
             gram = DenseMatrix.zeros(cg ? 1 : dim, cg ? 1 : dim);
@@ -160,6 +179,13 @@ public final class Als {
             ap = new float[dim];
             factorIn = new float[rank];
             factorOut = new float[rank];
+            this.panelRows = cg ? panelRows : 0;
+            panel = new float[this.panelRows * rank];
+            values = new float[this.panelRows];
+            targets = new float[this.panelRows];
+            partnerSum = new float[cg ? rank : 0];
+            ones = new float[this.panelRows];
+            java.util.Arrays.fill(ones, 1f);
             nnls = kind == RowSolver.Kind.NON_NEGATIVE ? new Nnls(dim) : null;
         }
 
@@ -188,6 +214,15 @@ public final class Als {
         final CsrMatrix scores;
         final int[] userBlocks;
         final int[] itemBlocks;
+        /** CG panel rows: the longest row of either side, at most MAX_PANEL_FLOATS / rank (data-derived). */
+        final int panelRows;
+        /**
+         * CG with biases: v_j·Σ_{i∈Ω_j} u_i per item, from the last item half-step (its gathered user rows
+         * give the sum almost free). U does not change between that half-step and the next μ update, so
+         * Σ_j of these is μ's Σ_Ω u_i·v_j, without another gather of every rating's partner row.
+         */
+        final double[] itemDots;
+        boolean itemDotsValid;
         final RowSolver rowSolver;
 
         Run(FactorModel model, Observations data) {
@@ -200,6 +235,10 @@ public final class Als {
             this.gramianArray = new float[rank * rank];
             this.userBlocks = rowBlocks(data.byUser(), dim);
             this.itemBlocks = rowBlocks(data.byItem(), dim);
+            this.panelRows = (int) Math.max(1, Math.min(panelFloatsCap / rank,
+                    Math.max(longestRow(data.byUser()), longestRow(data.byItem()))));
+            this.itemDots = model.hasBiases() && rowSolver.kind() == RowSolver.Kind.CONJUGATE_GRADIENT
+                    ? new double[data.items()] : null;
             List<AutoCloseable> made = new ArrayList<>();
             try {
                 gramian = track(made, DenseMatrix.zeros(rank, rank));
@@ -215,7 +254,7 @@ public final class Als {
                     loss = reportObjective ? track(made, SquaredLoss.l4(data, lambda1, lambda2,
                             weighted ? Regularization.none() : regularization, kernels)) : null;
                     gradients = reportObjective ? track(made, Gradients.like(model)) : null;
-                    scores = model.hasBiases() ? track(made, data.byUser().copyStructure()) : null;
+                    scores = null;
                 }
             } catch (RuntimeException | Error e) {
                 closeAll(made, e);
@@ -223,33 +262,77 @@ public final class Als {
             }
         }
 
-        /** μ ← mean over Ω of a_ij − b_i − c_j − u_i·v_j: its exact minimiser (μ is not penalised). */
+        /**
+         * μ ← mean over Ω of a_ij − b_i − c_j − u_i·v_j: its exact minimiser (μ is not penalised). The
+         * scores are not stored (that would be 4·nnz bytes, a fifth of the fit's off-heap budget): per user,
+         * Σ_j u_i·v_j = u_i·(Σ_j v_j), one pass over the row (normalRhs with unit targets) and one dot.
+         */
         void updateGlobalBias() {
             CsrMatrix a = data.byUser();
             if (a.nnz() == 0) {
                 model.setGlobalBias(0f);
                 return;
             }
-            kernels.sddmm(a, model.userFactors(), model.itemFactors(), scores);
             MemorySegment offsets = a.rowOffsets();
             MemorySegment cols = a.columnIndices();
             MemorySegment values = a.values();
-            MemorySegment s = scores.values();
+            DenseMatrix u = model.userFactors();
+            DenseMatrix v = model.itemFactors();
             DenseMatrix b = model.userBiases();
             DenseMatrix c = model.itemBiases();
+            MemorySegment us = u.segment();
+            boolean dotsKnown = itemDotsValid;
             double sum = kernels.parallel().sumBlocks(userBlocks.length - 1, blk -> {
-                double part = 0;
-                for (int i = userBlocks[blk]; i < userBlocks[blk + 1]; i++) {
-                    float bi = b.get(0, i);
-                    long end = offsets.getAtIndex(ValueLayout.JAVA_LONG, i + 1L);
-                    for (long p = offsets.getAtIndex(ValueLayout.JAVA_LONG, i); p < end; p++) {
-                        part += values.getAtIndex(ValueLayout.JAVA_FLOAT, p) - bi
-                                - c.get(0, cols.getAtIndex(ValueLayout.JAVA_INT, p)) - s.getAtIndex(ValueLayout.JAVA_FLOAT, p);
+                Workspace ws = workspace();
+                try {
+                    float[] itemSum = ws.factorOut;
+                    double part = 0;
+                    for (int i = userBlocks[blk]; i < userBlocks[blk + 1]; i++) {
+                        long start = offsets.getAtIndex(ValueLayout.JAVA_LONG, i);
+                        long end = offsets.getAtIndex(ValueLayout.JAVA_LONG, i + 1L);
+                        if (start == end) {
+                            continue;
+                        }
+                        float bi = b.get(0, i);
+                        for (long p = start; p < end; p++) {
+                            part += values.getAtIndex(ValueLayout.JAVA_FLOAT, p) - bi
+                                    - c.get(0, cols.getAtIndex(ValueLayout.JAVA_INT, p));
+                        }
+                        if (dotsKnown) {
+                            continue;
+                        }
+                        java.util.Arrays.fill(itemSum, 0f);
+                        kernels.normalRhs(a, i, v, 0f, 1f, null, 0f, itemSum);
+                        double dots = 0;
+                        long row = u.offset(i, 0);
+                        for (int t = 0; t < rank; t++) {
+                            dots += (double) us.get(ValueLayout.JAVA_FLOAT, row + (long) t * Float.BYTES) * itemSum[t];
+                        }
+                        part -= dots;
                     }
+                    return part;
+                } finally {
+                    idle.add(ws);
                 }
-                return part;
             });
+            if (dotsKnown) {
+                for (double d : itemDots) {
+                    sum -= d;
+                }
+            }
             model.setGlobalBias((float) (sum / a.nnz()));
+        }
+
+        /** A worker's workspace: an idle one, or a new one (at most one per worker thread per fit). */
+        Workspace workspace() {
+            Workspace ws = idle.poll();
+            if (ws == null) {
+                ws = new Workspace(dim, rank, rowSolver.kind(), panelRows);
+                synchronized (all) {
+                    all.add(ws);
+                }
+            }
+            return ws;
         }
 
         /**
@@ -266,14 +349,9 @@ public final class Als {
             }
             int[] blocks = a == data.byUser() ? userBlocks : itemBlocks;
             float mu = model.hasBiases() ? model.globalBias() : 0f;
+            itemDotsValid = false;
             kernels.parallel().forEachBlock(blocks.length - 1, blk -> {
-                Workspace ws = idle.poll();
-                if (ws == null) {
-                    ws = new Workspace(dim, rank, rowSolver.kind());
-                    synchronized (all) {
-                        all.add(ws);
-                    }
-                }
+                Workspace ws = workspace();
                 try {
                     for (int i = blocks[blk]; i < blocks[blk + 1]; i++) {
                         solveRow(a, i, x, y, xBias, yBias, mu, ws, side);
@@ -282,6 +360,7 @@ public final class Als {
                     idle.add(ws);
                 }
             });
+            itemDotsValid = itemDots != null && a == data.byItem();
         }
 
         private void solveRow(CsrMatrix a, int i, DenseMatrix x, DenseMatrix y, DenseMatrix xBias, DenseMatrix yBias,
@@ -295,6 +374,9 @@ public final class Als {
                 if (xBias != null) {
                     xBias.set(0, i, 0f);
                 }
+                if (itemDots != null && a == data.byItem()) {
+                    itemDots[i] = 0;
+                }
                 return;
             }
             // ALS-WR (Zhou et al. 2008) scales both penalties by the row's observation count.
@@ -305,9 +387,14 @@ public final class Als {
             java.util.Arrays.fill(rhs, 0f);
             java.util.Arrays.fill(ws.factorOut, 0f);
             // Explicit: targets λ1·(a − μ − c_j), unit weights. Implicit: targets 1 + α·a, weights α·a.
-            float rhsSum = implicit()
-                    ? kernels.normalRhs(a, i, y, alpha, 1f, null, 0f, ws.factorOut)
-                    : kernels.normalRhs(a, i, y, lambda1, -lambda1 * mu, yBias, -lambda1, ws.factorOut);
+            float rhsSum;
+            if (rowSolver.kind() == RowSolver.Kind.CONJUGATE_GRADIENT) {
+                rhsSum = gatheredRhs(a, i, y, yBias, mu, itemDots != null && a == data.byItem(), ws);
+            } else {
+                rhsSum = implicit()
+                        ? kernels.normalRhs(a, i, y, alpha, 1f, null, 0f, ws.factorOut)
+                        : kernels.normalRhs(a, i, y, lambda1, -lambda1 * mu, yBias, -lambda1, ws.factorOut);
+            }
             if (offset == 1) {
                 rhs[0] = rhsSum;
             }
@@ -332,6 +419,64 @@ public final class Als {
                 xBias.set(0, i, result[0]);
             }
             MemorySegment.copy(result, offset, xs, ValueLayout.JAVA_FLOAT, x.offset(i, 0), rank);
+            if (itemDots != null && a == data.byItem()) {
+                double d = 0;
+                for (int t = 0; t < rank; t++) {
+                    d += (double) result[offset + t] * ws.partnerSum[t];
+                }
+                itemDots[i] = d;
+            }
+        }
+
+        /**
+         * normalRhs's right-hand side (same targets, same order, same bits) from the row's partners gathered
+         * into the workspace panel, chunk by chunk; a row that fits stays gathered for the CG products.
+         */
+        private float gatheredRhs(CsrMatrix a, int i, DenseMatrix y, DenseMatrix yBias, float mu, boolean sumPartners,
+                                  Workspace ws) {
+            long start = a.rowStart(i);
+            long n = a.rowEnd(i) - start;
+            float[] t = ws.targets;
+            float total = 0f;
+            float valueScale = implicit() ? alpha : lambda1;
+            float shift = implicit() ? 1f : -lambda1 * mu;
+            float biasScale = -lambda1;
+            if (sumPartners) {
+                java.util.Arrays.fill(ws.partnerSum, 0f);
+            }
+            for (long first = 0; first < n; first += ws.panelRows) {
+                int count = (int) Math.min(ws.panelRows, n - first);
+                kernels.gatherRows(a, i, first, count, y, ws.panel, ws.values);
+                for (int e = 0; e < count; e++) {
+                    float target = valueScale * ws.values[e] + shift;
+                    if (yBias != null && !implicit()) {
+                        target += biasScale * yBias.get(0, a.columnIndex(start + first + e));
+                    }
+                    total += target;
+                    t[e] = target;
+                }
+                kernels.panelCombine(ws.panel, count, rank, t, ws.factorOut);
+                if (sumPartners) {
+                    kernels.panelCombine(ws.panel, count, rank, ws.ones, ws.partnerSum);
+                }
+            }
+            return total;
+        }
+
+        /** normalApply on the row's gathered panel (rows that fit it), else chunk by chunk, gathering again. */
+        private float observedApply(CsrMatrix a, int i, DenseMatrix y, float[] v, float scale, float valueScale,
+                                    float shift, float[] out, Workspace ws) {
+            long n = a.rowEnd(i) - a.rowStart(i);
+            if (n <= ws.panelRows) {
+                return kernels.panelApply(ws.panel, (int) n, rank, ws.values, v, scale, valueScale, shift, out);
+            }
+            float total = 0f;
+            for (long first = 0; first < n; first += ws.panelRows) {
+                int count = (int) Math.min(ws.panelRows, n - first);
+                kernels.gatherRows(a, i, first, count, y, ws.panel, ws.values);
+                total += kernels.panelApply(ws.panel, count, rank, ws.values, v, scale, valueScale, shift, out);
+            }
+            return total;
         }
 
         private boolean choleskySolve(float[] m, float[] rhs) {
@@ -453,11 +598,11 @@ public final class Als {
             System.arraycopy(v, offset, vf, 0, rank);
             java.util.Arrays.fill(of, 0f);
             if (implicit()) {
-                kernels.normalApply(a, i, y, vf, 0f, alpha, 0f, of);
+                observedApply(a, i, y, vf, 0f, alpha, 0f, of, ws);
             } else {
                 float v0 = offset == 1 ? v[0] : 0f;
                 // Observed part: bias row λ1·Σ(v0 + s_j); factor rows Σ v_j(λ1·v0 + (λ1 − λ2)·s_j).
-                float sum = kernels.normalApply(a, i, y, vf, lambda1 - lambda2, 0f, lambda1 * v0, of);
+                float sum = observedApply(a, i, y, vf, lambda1 - lambda2, 0f, lambda1 * v0, of, ws);
                 if (offset == 1) {
                     out[0] = lambda1 * ((a.rowEnd(i) - a.rowStart(i)) * v0 + sum) + rhoB * v0;
                 }
@@ -550,6 +695,14 @@ public final class Als {
             }
             closeAll(made, null);
         }
+    }
+
+    private static long longestRow(CsrMatrix a) {
+        long longest = 0;
+        for (int i = 0; i < a.rows(); i++) {
+            longest = Math.max(longest, a.rowEnd(i) - a.rowStart(i));
+        }
+        return longest;
     }
 
     /** Row boundaries with about {@link #BLOCK_WORK} multiply-adds each (rows·dim³ + nnz·dim²): data-derived only. */

@@ -60,6 +60,19 @@ public final class KernelBits {
                 out.put("cholesky/" + rank, Arrays.hashCode(b));
                 k.sgdUpdate(u, 1, v, 2, 0.01f, 0.999f);
                 out.put("sgd/" + rank, Arrays.hashCode(u.toFlatArray()) * 31 + Arrays.hashCode(v.toFlatArray()));
+                float[] x = new float[rank];
+                for (int t = 0; t < rank; t++) {
+                    x[t] = (float) r.nextGaussian();
+                }
+                float[] applied = new float[rank];
+                float[] rhs = new float[rank];
+                float sums = 0f;
+                for (int row = 0; row < a.rows(); row++) {
+                    sums += k.normalApply(a, row, v, x, 0.5f, 0.25f, 0.125f, applied);
+                    sums += k.normalRhs(a, row, v, 1.5f, -0.5f, null, 0f, rhs);
+                }
+                out.put("normalApply/" + rank, Arrays.hashCode(applied) * 31 + Float.hashCode(sums));
+                out.put("normalRhs/" + rank, Arrays.hashCode(rhs));
             }
         }
         return out;

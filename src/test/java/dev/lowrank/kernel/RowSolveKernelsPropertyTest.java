@@ -84,6 +84,89 @@ class RowSolveKernelsPropertyTest {
 
     @ParameterizedTest
     @MethodSource("cases")
+    void panelKernelsMatchTheDefinitionAndTheSegmentKernels(Case c) {
+        try (Gen g = c.gen()) {
+            // Rows up to several hundred entries, so the segment kernels' chunked gathers are crossed too.
+            int cols = g.dim(1, 700);
+            int k = g.dim(1, 70);
+            CsrMatrix a = g.csrUniform("A", 2, cols, 0.3 + 0.7 * g.random().nextDouble());
+            DenseMatrix y = g.anyDense("Y", cols, k);
+            float[] x = g.values(1, k)[0];
+            float[] out0 = g.values(1, k + g.nextInt(3))[0];
+            float scale = g.scalar();
+            float valueScale = g.scalar();
+            float shift = g.scalar();
+            int row = g.nextInt(2);
+            int n = (int) (a.rowEnd(row) - a.rowStart(row));
+            float[] coef = g.values(1, n + 1)[0];
+            float[][] yv = y.toArray();
+            for (Backend backend : Backend.values()) {
+                Kernels kernels = Kernels.of(backend, Parallel.sequential());
+                String context = backend + " " + g.describe() + " row=" + row + " n=" + n;
+                float[] panel = new float[n * k + g.nextInt(5)];
+                float[] values = new float[n + 1];
+                kernels.gatherRows(a, row, 0, n, y, panel, values);
+                for (int e = 0; e < n; e++) {
+                    long p = a.rowStart(row) + e;
+                    assertEquals(a.value(p), values[e], context + ": values[" + e + "]");
+                    for (int t = 0; t < k; t++) {
+                        assertEquals(yv[a.columnIndex(p)][t], panel[e * k + t], context + ": panel[" + e + "][" + t + "]");
+                    }
+                }
+                float[] out = out0.clone();
+                float sum = kernels.panelApply(panel, n, k, values, x, scale, valueScale, shift, out);
+                float[] segmentOut = out0.clone();
+                float segmentSum = kernels.normalApply(a, row, y, x, scale, valueScale, shift, segmentOut);
+                assertEquals(segmentSum, sum, context + ": panelApply and normalApply sums differ");
+                assertArrayEquals(segmentOut, out, context + ": panelApply and normalApply differ");
+                double[] expected = new double[k];
+                double[] absSum = new double[k];
+                double[] combined = new double[k];
+                double[] combinedAbs = new double[k];
+                for (int t = 0; t < k; t++) {
+                    expected[t] = out0[t];
+                    absSum[t] = Math.abs(out0[t]);
+                    combined[t] = out0[t];
+                    combinedAbs[t] = Math.abs(out0[t]);
+                }
+                double expectedSum = 0;
+                double sumAbs = 0;
+                for (int e = 0; e < n; e++) {
+                    float[] yj = yv[a.columnIndex(a.rowStart(row) + e)];
+                    double s = 0;
+                    double sAbs = 0;
+                    for (int t = 0; t < k; t++) {
+                        s += (double) yj[t] * x[t];
+                        sAbs += Math.abs((double) yj[t] * x[t]);
+                    }
+                    expectedSum += s;
+                    sumAbs += sAbs;
+                    double w = (double) scale + (double) valueScale * values[e];
+                    double wAbs = Math.abs(scale) + Math.abs((double) valueScale * values[e]);
+                    for (int t = 0; t < k; t++) {
+                        expected[t] += (w * s + shift) * yj[t];
+                        absSum[t] += (wAbs * sAbs + Math.abs(shift)) * Math.abs(yj[t]);
+                        combined[t] += (double) coef[e] * yj[t];
+                        combinedAbs[t] += Math.abs((double) coef[e] * yj[t]);
+                    }
+                }
+                Tolerance.assertClose(expectedSum, sum, k + n, sumAbs, context + ": returned sum");
+                float[] combineOut = out0.clone();
+                kernels.panelCombine(panel, n, k, coef, combineOut);
+                for (int t = 0; t < k; t++) {
+                    Tolerance.assertClose(expected[t], out[t], k + n + 4, absSum[t], context + " out[" + t + "]");
+                    Tolerance.assertClose(combined[t], combineOut[t], n + 1, combinedAbs[t], context + " combined[" + t + "]");
+                }
+                for (int t = k; t < out.length; t++) {
+                    assertEquals(out0[t], out[t], context + ": panelApply wrote past k");
+                    assertEquals(out0[t], combineOut[t], context + ": panelCombine wrote past k");
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("cases")
     void normalRhsMatchesTheDefinition(Case c) {
         try (Gen g = c.gen()) {
             int rows = g.dim(1, 12);
@@ -254,6 +337,13 @@ class RowSolveKernelsPropertyTest {
             assertThrows(IllegalArgumentException.class, () -> kernels.normalApply(a, 0, y, new float[3], 1, 0, 0, new float[4]));
             assertThrows(IndexOutOfBoundsException.class, () -> kernels.normalApply(a, 2, y, new float[4], 1, 0, 0, new float[4]));
             assertThrows(IllegalArgumentException.class, () -> kernels.normalRhs(a, 0, y, 1, 0, u, 1, new float[4]));
+            assertThrows(IllegalArgumentException.class, () -> kernels.gatherRows(a, 0, 0, 1, y, new float[3], null));
+            assertThrows(IndexOutOfBoundsException.class, () -> kernels.gatherRows(a, 0, 0, 2, y, new float[8], null));
+            assertThrows(IllegalArgumentException.class,
+                    () -> kernels.panelApply(new float[7], 2, 4, new float[2], new float[4], 1, 0, 0, new float[4]));
+            assertThrows(IllegalArgumentException.class,
+                    () -> kernels.panelApply(new float[8], 2, 4, new float[1], new float[4], 1, 0, 0, new float[4]));
+            assertThrows(IllegalArgumentException.class, () -> kernels.panelCombine(new float[8], 2, 4, new float[2], new float[3]));
             assertThrows(IndexOutOfBoundsException.class,
                     () -> kernels.sgdPass(new float[8], new float[8], 4, new int[] {2}, new int[] {0}, new float[] {1}, 0, 1,
                             null, null, 0, 0.1f, 1, 1));

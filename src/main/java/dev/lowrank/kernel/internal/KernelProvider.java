@@ -110,6 +110,24 @@ public interface KernelProvider {
                     float biasScale, float[] out);
 
     /**
+     * For t in [0, count): row cols[from + t] of Y (k = y.cols() floats) into {@code panel[t·k, (t+1)·k)}
+     * and values[from + t] into {@code values[t]} ({@code values} may be null).
+     */
+    void gatherRows(CsrMatrix a, long from, int count, DenseMatrix y, float[] panel, float[] values);
+
+    /**
+     * {@link #normalApply} on rows gathered beforehand: entry t in [0, n) is row t of {@code panel}
+     * (row-major, stride k) with value {@code values[t]}: s_t = panel_t·x and
+     * out += ((scale + valueScale·values[t])·s_t + shift)·panel_t over k floats, t in order. Returns Σ s_t
+     * (float, in order). Gives the bits of {@code normalApply} on the same rows.
+     */
+    float panelApply(float[] panel, int n, int k, float[] values, float[] x, float scale, float valueScale, float shift,
+                     float[] out);
+
+    /** out[0..k) += Σ_t coef[t]·panel_t over rows t in [0, n) of {@code panel} (stride k), one FMA per row in order. */
+    void panelCombine(float[] panel, int n, int k, float[] coef, float[] out);
+
+    /**
      * SGD over the ratings t in [from, to) of the parallel arrays, in that order: with
      * e = values[t] − (u_i·v_j [+ mu + b_i + c_j]), the biases (when {@code userBias} is not null)
      * become biasShrink·b + rate·e, then u_i ← factorShrink·u_i + rate·e·v_j and

@@ -309,6 +309,50 @@ public final class ScalarKernels implements KernelProvider {
     }
 
     @Override
+    public void gatherRows(CsrMatrix a, long from, int count, DenseMatrix y, float[] panel, float[] values) {
+        MemorySegment cols = a.columnIndices();
+        MemorySegment vals = a.values();
+        MemorySegment ys = y.segment();
+        int k = y.cols();
+        for (int t = 0; t < count; t++) {
+            long p = from + t;
+            MemorySegment.copy(ys, JAVA_FLOAT, y.offset(cols.getAtIndex(JAVA_INT, p), 0), panel, t * k, k);
+            if (values != null) {
+                values[t] = vals.getAtIndex(JAVA_FLOAT, p);
+            }
+        }
+    }
+
+    @Override
+    public float panelApply(float[] panel, int n, int k, float[] values, float[] x, float scale, float valueScale,
+                            float shift, float[] out) {
+        float total = 0f;
+        for (int e = 0; e < n; e++) {
+            int base = e * k;
+            float s = 0f;
+            for (int t = 0; t < k; t++) {
+                s += panel[base + t] * x[t];
+            }
+            total += s;
+            float coef = (scale + valueScale * values[e]) * s + shift;
+            for (int t = 0; t < k; t++) {
+                out[t] += coef * panel[base + t];
+            }
+        }
+        return total;
+    }
+
+    @Override
+    public void panelCombine(float[] panel, int n, int k, float[] coef, float[] out) {
+        for (int e = 0; e < n; e++) {
+            int base = e * k;
+            for (int t = 0; t < k; t++) {
+                out[t] += coef[e] * panel[base + t];
+            }
+        }
+    }
+
+    @Override
     public double sgdPass(float[] u, float[] v, int rank, int[] users, int[] items, float[] values, int from, int to,
                           float[] userBias, float[] itemBias, float mu, float rate, float factorShrink, float biasShrink) {
         double sum = 0;

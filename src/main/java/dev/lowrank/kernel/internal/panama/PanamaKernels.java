@@ -616,9 +616,28 @@ public final class PanamaKernels implements KernelProvider {
         }
     }
 
+    /** Rows gathered per chunk by the segment forms of normalApply and normalRhs (per thread, heap). */
+    private static final int GATHER_ROWS = 256;
+    private static final ThreadLocal<float[][]> GATHER = ThreadLocal.withInitial(() -> new float[3][0]);
+
+    /** This thread's gather buffers: [0] a panel of GATHER_ROWS rows of k floats, [1] values, [2] targets/sums. */
+    private static float[][] gatherBuffers(int k) {
+        float[][] g = GATHER.get();
+        if (g[0].length < GATHER_ROWS * k) {
+            g[0] = new float[GATHER_ROWS * k];
+            g[1] = new float[GATHER_ROWS];
+            g[2] = new float[GATHER_ROWS];
+        }
+        return g;
+    }
+
+    /*
+     * One vector load and store per L floats of each row: MemorySegment.copy into an array costs a call
+     * and its checks per row, which dominated ALS CG's gathers (rows of 64 floats). Kept to a small
+     * method of its own so the segment loads' IR stays below C2's limits.
+     */
     @Override
-    public float normalApply(CsrMatrix a, int row, DenseMatrix y, float[] x, float scale, float valueScale, float shift,
-                             float[] out) {
+    public void gatherRows(CsrMatrix a, long from, int count, DenseMatrix y, float[] panel, float[] values) {
         MemorySegment cols = a.columnIndices();
         MemorySegment vals = a.values();
         MemorySegment ys = y.segment();
@@ -626,224 +645,256 @@ public final class PanamaKernels implements KernelProvider {
         long rowBytes = (long) y.rowStride() * Float.BYTES;
         int whole = k - k % L;
         VectorMask<Float> tail = S.indexInRange(whole, k);
-        if (k % L == 0 && k <= 8 * L) {
-            return normalApplyInRegisters(a, row, ys, rowBytes, k / L, x, scale, valueScale, shift, out);
-        }
-        float total = 0f;
-        long end = a.rowEnd(row);
-        for (long p = a.rowStart(row); p < end; p++) {
+        for (int t = 0; t < count; t++) {
+            long p = from + t;
             long yo = cols.getAtIndex(JAVA_INT, p) * rowBytes;
-            // Two partial sums (even and odd vectors) so consecutive FMAs do not wait on each other.
-            FloatVector s0 = FloatVector.zero(S);
-            FloatVector s1 = s0;
-            int t = 0;
-            for (; t + 2 * L <= whole; t += 2 * L) {
-                s0 = fromMemorySegment(S, ys, yo + (long) t * Float.BYTES, ORDER).fma(FloatVector.fromArray(S, x, t), s0);
-                s1 = fromMemorySegment(S, ys, yo + (long) (t + L) * Float.BYTES, ORDER)
-                        .fma(FloatVector.fromArray(S, x, t + L), s1);
-            }
-            if (t < whole) {
-                s0 = fromMemorySegment(S, ys, yo + (long) t * Float.BYTES, ORDER).fma(FloatVector.fromArray(S, x, t), s0);
+            int base = t * k;
+            int c = 0;
+            for (; c < whole; c += L) {
+                fromMemorySegment(S, ys, yo + (long) c * Float.BYTES, ORDER).intoArray(panel, base + c);
             }
             if (whole < k) {
-                s1 = fromMemorySegment(S, ys, yo + (long) whole * Float.BYTES, ORDER, tail)
-                        .fma(FloatVector.fromArray(S, x, whole, tail), s1);
+                fromMemorySegment(S, ys, yo + (long) whole * Float.BYTES, ORDER, tail).intoArray(panel, base + whole, tail);
             }
-            FloatVector lanes = s0.add(s1);
-            lanes = L > 8 ? lanes.add(lanes.rearrange(ROT8)) : lanes; // sumLanes, written out
-            lanes = L > 4 ? lanes.add(lanes.rearrange(ROT4)) : lanes;
-            lanes = L > 2 ? lanes.add(lanes.rearrange(ROT2)) : lanes;
-            float s = lanes.add(lanes.rearrange(ROT1)).lane(0);
-            total += s;
-            axpyFromSegment((scale + valueScale * vals.getAtIndex(JAVA_FLOAT, p)) * s + shift, ys, yo, out, whole, k);
+            if (values != null) {
+                values[t] = vals.getAtIndex(JAVA_FLOAT, p);
+            }
         }
-        return total;
     }
 
     /*
-     * k = vectors·L ≤ 8·L: out's row stays in (up to) 8 accumulator registers over all the row's entries,
-     * so each entry costs its y row's loads, the FMAs and one lane reduction, with no store of out until
-     * the end. x is read from L1. The dot uses the same even/odd split as the general path above.
+     * The segment forms gather the row's partners into a per-thread heap panel, GATHER_ROWS at a time,
+     * and run the panel kernels on it (the running sum carried across chunks, so the bits are those of
+     * one panelApply over the whole row). Vector loads straight from the segment were tried first: a
+     * MemorySegment vector load inlines many times the IR of an array load, the kernel hit C2's node
+     * cutoff, and the vector operations it could no longer inline were boxed (GBs allocated per ALS
+     * iteration at ML-1M shape).
      */
-    private static float normalApplyInRegisters(CsrMatrix a, int row, MemorySegment ys, long rowBytes, int vectors,
-                                                float[] x, float scale, float valueScale, float shift, float[] out) {
-        MemorySegment cols = a.columnIndices();
-        MemorySegment vals = a.values();
-        FloatVector zero = FloatVector.zero(S);
-        FloatVector o0 = FloatVector.fromArray(S, out, 0);
-        FloatVector o1 = vectors > 1 ? FloatVector.fromArray(S, out, L) : zero;
-        FloatVector o2 = vectors > 2 ? FloatVector.fromArray(S, out, 2 * L) : zero;
-        FloatVector o3 = vectors > 3 ? FloatVector.fromArray(S, out, 3 * L) : zero;
-        FloatVector o4 = vectors > 4 ? FloatVector.fromArray(S, out, 4 * L) : zero;
-        FloatVector o5 = vectors > 5 ? FloatVector.fromArray(S, out, 5 * L) : zero;
-        FloatVector o6 = vectors > 6 ? FloatVector.fromArray(S, out, 6 * L) : zero;
-        FloatVector o7 = vectors > 7 ? FloatVector.fromArray(S, out, 7 * L) : zero;
-        // x past k (vectors < 8) is taken as 0, which with y = 0 there adds exact zeros to the dot.
-        FloatVector x0 = FloatVector.fromArray(S, x, 0);
-        FloatVector x1 = vectors > 1 ? FloatVector.fromArray(S, x, L) : zero;
-        FloatVector x2 = vectors > 2 ? FloatVector.fromArray(S, x, 2 * L) : zero;
-        FloatVector x3 = vectors > 3 ? FloatVector.fromArray(S, x, 3 * L) : zero;
-        FloatVector x4 = vectors > 4 ? FloatVector.fromArray(S, x, 4 * L) : zero;
-        FloatVector x5 = vectors > 5 ? FloatVector.fromArray(S, x, 5 * L) : zero;
-        FloatVector x6 = vectors > 6 ? FloatVector.fromArray(S, x, 6 * L) : zero;
-        FloatVector x7 = vectors > 7 ? FloatVector.fromArray(S, x, 7 * L) : zero;
+    @Override
+    public float normalApply(CsrMatrix a, int row, DenseMatrix y, float[] x, float scale, float valueScale, float shift,
+                             float[] out) {
+        int k = y.cols();
+        float[][] g = gatherBuffers(k);
+        float[] sums = SUMS.get();
         float total = 0f;
         long end = a.rowEnd(row);
-        for (long p = a.rowStart(row); p < end; p++) {
-            long yo = cols.getAtIndex(JAVA_INT, p) * rowBytes;
-            // Each y vector is loaded once and serves both the dot and the update.
-            FloatVector y0 = fromMemorySegment(S, ys, yo, ORDER);
-            FloatVector y1 = vectors > 1 ? fromMemorySegment(S, ys, yo + L * 4L, ORDER) : zero;
-            FloatVector y2 = vectors > 2 ? fromMemorySegment(S, ys, yo + L * 8L, ORDER) : zero;
-            FloatVector y3 = vectors > 3 ? fromMemorySegment(S, ys, yo + L * 12L, ORDER) : zero;
-            FloatVector y4 = vectors > 4 ? fromMemorySegment(S, ys, yo + L * 16L, ORDER) : zero;
-            FloatVector y5 = vectors > 5 ? fromMemorySegment(S, ys, yo + L * 20L, ORDER) : zero;
-            FloatVector y6 = vectors > 6 ? fromMemorySegment(S, ys, yo + L * 24L, ORDER) : zero;
-            FloatVector y7 = vectors > 7 ? fromMemorySegment(S, ys, yo + L * 28L, ORDER) : zero;
-            FloatVector s0 = y0.mul(x0);
-            FloatVector s1 = y1.mul(x1);
-            s0 = y2.fma(x2, s0);
-            s1 = y3.fma(x3, s1);
-            s0 = y4.fma(x4, s0);
-            s1 = y5.fma(x5, s1);
-            s0 = y6.fma(x6, s0);
-            s1 = y7.fma(x7, s1);
-            FloatVector lanes = s0.add(s1);
-            lanes = L > 8 ? lanes.add(lanes.rearrange(ROT8)) : lanes; // sumLanes, written out
-            lanes = L > 4 ? lanes.add(lanes.rearrange(ROT4)) : lanes;
-            lanes = L > 2 ? lanes.add(lanes.rearrange(ROT2)) : lanes;
-            float s = lanes.add(lanes.rearrange(ROT1)).lane(0);
-            total += s;
-            FloatVector coef = FloatVector.broadcast(S, (scale + valueScale * vals.getAtIndex(JAVA_FLOAT, p)) * s + shift);
-            o0 = y0.fma(coef, o0);
-            o1 = y1.fma(coef, o1);
-            o2 = y2.fma(coef, o2);
-            o3 = y3.fma(coef, o3);
-            o4 = y4.fma(coef, o4);
-            o5 = y5.fma(coef, o5);
-            o6 = y6.fma(coef, o6);
-            o7 = y7.fma(coef, o7);
-        }
-        // Stored here, not in a helper: a helper that C2 does not inline takes the accumulators boxed.
-        o0.intoArray(out, 0);
-        if (vectors > 1) {
-            o1.intoArray(out, L);
-        }
-        if (vectors > 2) {
-            o2.intoArray(out, 2 * L);
-        }
-        if (vectors > 3) {
-            o3.intoArray(out, 3 * L);
-        }
-        if (vectors > 4) {
-            o4.intoArray(out, 4 * L);
-        }
-        if (vectors > 5) {
-            o5.intoArray(out, 5 * L);
-        }
-        if (vectors > 6) {
-            o6.intoArray(out, 6 * L);
-        }
-        if (vectors > 7) {
-            o7.intoArray(out, 7 * L);
+        for (long p = a.rowStart(row); p < end; p += GATHER_ROWS) {
+            int count = (int) Math.min(GATHER_ROWS, end - p);
+            gatherRows(a, p, count, y, g[0], g[1]);
+            total = panelApplyFrom(total, g[0], count, k, g[1], x, scale, valueScale, shift, out, sums);
         }
         return total;
     }
-
 
     @Override
     public float normalRhs(CsrMatrix a, int row, DenseMatrix y, float valueScale, float shift, DenseMatrix yBias,
                            float biasScale, float[] out) {
-        MemorySegment cols = a.columnIndices();
-        MemorySegment vals = a.values();
-        MemorySegment ys = y.segment();
-        MemorySegment bs = yBias == null ? null : yBias.segment();
         int k = y.cols();
-        long rowBytes = (long) y.rowStride() * Float.BYTES;
-        int whole = k - k % L;
-        VectorMask<Float> tail = S.indexInRange(whole, k);
+        float[][] g = gatherBuffers(k);
+        float[] targets = g[2];
+        MemorySegment cols = a.columnIndices();
+        MemorySegment bs = yBias == null ? null : yBias.segment();
         float total = 0f;
         long end = a.rowEnd(row);
-        if (k % L == 0 && k <= 8 * L) {
-            // As normalApplyInRegisters: out's row stays in registers over the row's entries.
-            int vectors = k / L;
-            FloatVector zero = FloatVector.zero(S);
-            FloatVector o0 = FloatVector.fromArray(S, out, 0);
-            FloatVector o1 = vectors > 1 ? FloatVector.fromArray(S, out, L) : zero;
-            FloatVector o2 = vectors > 2 ? FloatVector.fromArray(S, out, 2 * L) : zero;
-            FloatVector o3 = vectors > 3 ? FloatVector.fromArray(S, out, 3 * L) : zero;
-            FloatVector o4 = vectors > 4 ? FloatVector.fromArray(S, out, 4 * L) : zero;
-            FloatVector o5 = vectors > 5 ? FloatVector.fromArray(S, out, 5 * L) : zero;
-            FloatVector o6 = vectors > 6 ? FloatVector.fromArray(S, out, 6 * L) : zero;
-            FloatVector o7 = vectors > 7 ? FloatVector.fromArray(S, out, 7 * L) : zero;
-            for (long p = a.rowStart(row); p < end; p++) {
-                int j = cols.getAtIndex(JAVA_INT, p);
-                float target = valueScale * vals.getAtIndex(JAVA_FLOAT, p) + shift;
+        for (long p = a.rowStart(row); p < end; p += GATHER_ROWS) {
+            int count = (int) Math.min(GATHER_ROWS, end - p);
+            gatherRows(a, p, count, y, g[0], g[1]);
+            for (int t = 0; t < count; t++) {
+                float target = valueScale * g[1][t] + shift;
                 if (bs != null) {
-                    target += biasScale * bs.getAtIndex(JAVA_FLOAT, j);
+                    target += biasScale * bs.getAtIndex(JAVA_FLOAT, cols.getAtIndex(JAVA_INT, p + t));
                 }
                 total += target;
-                FloatVector t = FloatVector.broadcast(S, target);
-                long yo = j * rowBytes;
-                o0 = fromMemorySegment(S, ys, yo, ORDER).fma(t, o0);
-                if (vectors > 1) o1 = fromMemorySegment(S, ys, yo + L * 4L, ORDER).fma(t, o1);
-                if (vectors > 2) o2 = fromMemorySegment(S, ys, yo + L * 8L, ORDER).fma(t, o2);
-                if (vectors > 3) o3 = fromMemorySegment(S, ys, yo + L * 12L, ORDER).fma(t, o3);
-                if (vectors > 4) o4 = fromMemorySegment(S, ys, yo + L * 16L, ORDER).fma(t, o4);
-                if (vectors > 5) o5 = fromMemorySegment(S, ys, yo + L * 20L, ORDER).fma(t, o5);
-                if (vectors > 6) o6 = fromMemorySegment(S, ys, yo + L * 24L, ORDER).fma(t, o6);
-                if (vectors > 7) o7 = fromMemorySegment(S, ys, yo + L * 28L, ORDER).fma(t, o7);
+                targets[t] = target;
             }
-            // Stored here, not in a helper: a helper that C2 does not inline takes the accumulators boxed.
-            o0.intoArray(out, 0);
-            if (vectors > 1) {
-                o1.intoArray(out, L);
-            }
-            if (vectors > 2) {
-                o2.intoArray(out, 2 * L);
-            }
-            if (vectors > 3) {
-                o3.intoArray(out, 3 * L);
-            }
-            if (vectors > 4) {
-                o4.intoArray(out, 4 * L);
-            }
-            if (vectors > 5) {
-                o5.intoArray(out, 5 * L);
-            }
-            if (vectors > 6) {
-                o6.intoArray(out, 6 * L);
-            }
-            if (vectors > 7) {
-                o7.intoArray(out, 7 * L);
-            }
-            return total;
-        }
-        for (long p = a.rowStart(row); p < end; p++) {
-            int j = cols.getAtIndex(JAVA_INT, p);
-            float target = valueScale * vals.getAtIndex(JAVA_FLOAT, p) + shift;
-            if (bs != null) {
-                target += biasScale * bs.getAtIndex(JAVA_FLOAT, j);
-            }
-            total += target;
-            axpyFromSegment(target, ys, j * rowBytes, out, whole, k);
+            panelCombine(g[0], count, k, targets, out);
         }
         return total;
     }
 
-    /** out[0..k) += coef·y[yo..]: whole vectors, then one masked tail. */
-    private static void axpyFromSegment(float c, MemorySegment ys, long yo, float[] out, int whole, int k) {
-        // No vector or mask crosses the call: should C2 not inline this, nothing is boxed per call.
-        FloatVector coef = FloatVector.broadcast(S, c);
+    /** Per-thread scratch for the four dots of panelApply's blocks. */
+    private static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> new float[4]);
+
+    /*
+     * Entries are taken four at a time: the four dots share x's loads and keep eight FMA chains in flight,
+     * and out is loaded and stored once per vector for four updates. Every float operation is the one an
+     * entry-at-a-time loop does, in the same order, so the blocking changes no bits. Split into small
+     * methods on purpose, and no vector crosses a call: the one-method version was too
+     * big for C1 ("out of virtual registers"), so it never reached the profiled tier and stayed in
+     * unprofiled C1 code with every vector operation boxed.
+     */
+    @Override
+    public float panelApply(float[] panel, int n, int k, float[] values, float[] x, float scale, float valueScale,
+                            float shift, float[] out) {
+        return panelApplyFrom(0f, panel, n, k, values, x, scale, valueScale, shift, out, SUMS.get());
+    }
+
+    private static float panelApplyFrom(float total, float[] panel, int n, int k, float[] values, float[] x, float scale,
+                                        float valueScale, float shift, float[] out, float[] sums) {
+        int whole = k - k % L;
+        int e = 0;
+        for (; e + 4 <= n; e += 4) {
+            int r0 = e * k;
+            dotFour(panel, r0, k, x, whole, sums);
+            total += sums[0];
+            total += sums[1];
+            total += sums[2];
+            total += sums[3];
+            addFourRows(panel, r0, (scale + valueScale * values[e]) * sums[0] + shift,
+                    (scale + valueScale * values[e + 1]) * sums[1] + shift,
+                    (scale + valueScale * values[e + 2]) * sums[2] + shift,
+                    (scale + valueScale * values[e + 3]) * sums[3] + shift, k, out, whole);
+        }
+        for (; e < n; e++) {
+            int r = e * k;
+            float s = dotOne(panel, r, k, x, whole);
+            total += s;
+            addRow(panel, r, (scale + valueScale * values[e]) * s + shift, k, out, whole);
+        }
+        return total;
+    }
+
+    /**
+     * The dots of four consecutive panel rows (from r0) with x into sums[0..4): even vectors in one FMA
+     * chain, odd vectors and the masked tail in another, then the fixed-order lane sum.
+     */
+    private static void dotFour(float[] panel, int r0, int k, float[] x, int whole, float[] sums) {
+        int r1 = r0 + k;
+        int r2 = r1 + k;
+        int r3 = r2 + k;
+        FloatVector e0 = FloatVector.zero(S), e1 = e0, e2 = e0, e3 = e0;
+        FloatVector d0 = e0, d1 = e0, d2 = e0, d3 = e0;
         int t = 0;
-        for (; t < whole; t += L) {
-            fromMemorySegment(S, ys, yo + (long) t * Float.BYTES, ORDER).fma(coef, FloatVector.fromArray(S, out, t))
-                    .intoArray(out, t);
+        for (; t + 2 * L <= whole; t += 2 * L) {
+            FloatVector xe = FloatVector.fromArray(S, x, t);
+            FloatVector xo = FloatVector.fromArray(S, x, t + L);
+            e0 = FloatVector.fromArray(S, panel, r0 + t).fma(xe, e0);
+            d0 = FloatVector.fromArray(S, panel, r0 + t + L).fma(xo, d0);
+            e1 = FloatVector.fromArray(S, panel, r1 + t).fma(xe, e1);
+            d1 = FloatVector.fromArray(S, panel, r1 + t + L).fma(xo, d1);
+            e2 = FloatVector.fromArray(S, panel, r2 + t).fma(xe, e2);
+            d2 = FloatVector.fromArray(S, panel, r2 + t + L).fma(xo, d2);
+            e3 = FloatVector.fromArray(S, panel, r3 + t).fma(xe, e3);
+            d3 = FloatVector.fromArray(S, panel, r3 + t + L).fma(xo, d3);
+        }
+        if (t < whole) {
+            FloatVector xe = FloatVector.fromArray(S, x, t);
+            e0 = FloatVector.fromArray(S, panel, r0 + t).fma(xe, e0);
+            e1 = FloatVector.fromArray(S, panel, r1 + t).fma(xe, e1);
+            e2 = FloatVector.fromArray(S, panel, r2 + t).fma(xe, e2);
+            e3 = FloatVector.fromArray(S, panel, r3 + t).fma(xe, e3);
         }
         if (whole < k) {
-            VectorMask<Float> tail = S.indexInRange(whole, k);
-            fromMemorySegment(S, ys, yo + (long) whole * Float.BYTES, ORDER, tail)
-                    .fma(coef, FloatVector.fromArray(S, out, whole, tail))
+            VectorMask<Float> tail = S.indexInRange(whole, k); // made here: a mask argument is boxed if C2 declines the call
+            FloatVector xt = FloatVector.fromArray(S, x, whole, tail);
+            d0 = FloatVector.fromArray(S, panel, r0 + whole, tail).fma(xt, d0);
+            d1 = FloatVector.fromArray(S, panel, r1 + whole, tail).fma(xt, d1);
+            d2 = FloatVector.fromArray(S, panel, r2 + whole, tail).fma(xt, d2);
+            d3 = FloatVector.fromArray(S, panel, r3 + whole, tail).fma(xt, d3);
+        }
+        // sumLanes written out: a vector argument is boxed whenever C2 declines the call.
+        FloatVector l0 = e0.add(d0);
+        FloatVector l1 = e1.add(d1);
+        FloatVector l2 = e2.add(d2);
+        FloatVector l3 = e3.add(d3);
+        if (L > 8) {
+            l0 = l0.add(l0.rearrange(ROT8));
+            l1 = l1.add(l1.rearrange(ROT8));
+            l2 = l2.add(l2.rearrange(ROT8));
+            l3 = l3.add(l3.rearrange(ROT8));
+        }
+        if (L > 4) {
+            l0 = l0.add(l0.rearrange(ROT4));
+            l1 = l1.add(l1.rearrange(ROT4));
+            l2 = l2.add(l2.rearrange(ROT4));
+            l3 = l3.add(l3.rearrange(ROT4));
+        }
+        if (L > 2) {
+            l0 = l0.add(l0.rearrange(ROT2));
+            l1 = l1.add(l1.rearrange(ROT2));
+            l2 = l2.add(l2.rearrange(ROT2));
+            l3 = l3.add(l3.rearrange(ROT2));
+        }
+        sums[0] = l0.add(l0.rearrange(ROT1)).lane(0);
+        sums[1] = l1.add(l1.rearrange(ROT1)).lane(0);
+        sums[2] = l2.add(l2.rearrange(ROT1)).lane(0);
+        sums[3] = l3.add(l3.rearrange(ROT1)).lane(0);
+    }
+
+    /** dotFour for one row. */
+    private static float dotOne(float[] panel, int r, int k, float[] x, int whole) {
+        FloatVector ev = FloatVector.zero(S);
+        FloatVector dv = ev;
+        int t = 0;
+        for (; t + 2 * L <= whole; t += 2 * L) {
+            ev = FloatVector.fromArray(S, panel, r + t).fma(FloatVector.fromArray(S, x, t), ev);
+            dv = FloatVector.fromArray(S, panel, r + t + L).fma(FloatVector.fromArray(S, x, t + L), dv);
+        }
+        if (t < whole) {
+            ev = FloatVector.fromArray(S, panel, r + t).fma(FloatVector.fromArray(S, x, t), ev);
+        }
+        if (whole < k) {
+            VectorMask<Float> tail = S.indexInRange(whole, k); // made here: a mask argument is boxed if C2 declines the call
+            dv = FloatVector.fromArray(S, panel, r + whole, tail).fma(FloatVector.fromArray(S, x, whole, tail), dv);
+        }
+        FloatVector lanes = ev.add(dv);
+        lanes = L > 8 ? lanes.add(lanes.rearrange(ROT8)) : lanes; // sumLanes, written out
+        lanes = L > 4 ? lanes.add(lanes.rearrange(ROT4)) : lanes;
+        lanes = L > 2 ? lanes.add(lanes.rearrange(ROT2)) : lanes;
+        return lanes.add(lanes.rearrange(ROT1)).lane(0);
+    }
+
+    @Override
+    public void panelCombine(float[] panel, int n, int k, float[] coef, float[] out) {
+        int whole = k - k % L;
+        int e = 0;
+        for (; e + 4 <= n; e += 4) {
+            addFourRows(panel, e * k, coef[e], coef[e + 1], coef[e + 2], coef[e + 3], k, out, whole);
+        }
+        for (; e < n; e++) {
+            addRow(panel, e * k, coef[e], k, out, whole);
+        }
+    }
+
+    /** out[0..k) += c0·row0 + c1·row1 + c2·row2 + c3·row3 for four consecutive panel rows from r0, in that order. */
+    private static void addFourRows(float[] panel, int r0, float c0, float c1, float c2, float c3, int k, float[] out,
+                                    int whole) {
+        FloatVector v0 = FloatVector.broadcast(S, c0);
+        FloatVector v1 = FloatVector.broadcast(S, c1);
+        FloatVector v2 = FloatVector.broadcast(S, c2);
+        FloatVector v3 = FloatVector.broadcast(S, c3);
+        int r1 = r0 + k;
+        int r2 = r1 + k;
+        int r3 = r2 + k;
+        int t = 0;
+        for (; t < whole; t += L) {
+            FloatVector o = FloatVector.fromArray(S, out, t);
+            o = FloatVector.fromArray(S, panel, r0 + t).fma(v0, o);
+            o = FloatVector.fromArray(S, panel, r1 + t).fma(v1, o);
+            o = FloatVector.fromArray(S, panel, r2 + t).fma(v2, o);
+            o = FloatVector.fromArray(S, panel, r3 + t).fma(v3, o);
+            o.intoArray(out, t);
+        }
+        if (whole < k) {
+            VectorMask<Float> tail = S.indexInRange(whole, k); // made here: a mask argument is boxed if C2 declines the call
+            FloatVector o = FloatVector.fromArray(S, out, whole, tail);
+            o = FloatVector.fromArray(S, panel, r0 + whole, tail).fma(v0, o);
+            o = FloatVector.fromArray(S, panel, r1 + whole, tail).fma(v1, o);
+            o = FloatVector.fromArray(S, panel, r2 + whole, tail).fma(v2, o);
+            o = FloatVector.fromArray(S, panel, r3 + whole, tail).fma(v3, o);
+            o.intoArray(out, whole, tail);
+        }
+    }
+
+    private static void addRow(float[] panel, int r, float c, int k, float[] out, int whole) {
+        FloatVector v = FloatVector.broadcast(S, c);
+        int t = 0;
+        for (; t < whole; t += L) {
+            FloatVector.fromArray(S, panel, r + t).fma(v, FloatVector.fromArray(S, out, t)).intoArray(out, t);
+        }
+        if (whole < k) {
+            VectorMask<Float> tail = S.indexInRange(whole, k); // made here: a mask argument is boxed if C2 declines the call
+            FloatVector.fromArray(S, panel, r + whole, tail).fma(v, FloatVector.fromArray(S, out, whole, tail))
                     .intoArray(out, whole, tail);
         }
     }
@@ -920,7 +971,11 @@ public final class PanamaKernels implements KernelProvider {
                 FloatVector s1 = u5.fma(v5, u1.fma(v1, zero));
                 FloatVector s2 = u6.fma(v6, u2.fma(v2, zero));
                 FloatVector s3 = u7.fma(v7, u3.fma(v3, zero));
-                float prediction = sumLanes(s0.add(s1).add(s2.add(s3)));
+                FloatVector lanes = s0.add(s1).add(s2.add(s3));
+                lanes = L > 8 ? lanes.add(lanes.rearrange(ROT8)) : lanes; // sumLanes, written out
+                lanes = L > 4 ? lanes.add(lanes.rearrange(ROT4)) : lanes;
+                lanes = L > 2 ? lanes.add(lanes.rearrange(ROT2)) : lanes;
+                float prediction = lanes.add(lanes.rearrange(ROT1)).lane(0);
                 if (userBias != null) {
                     prediction += mu + userBias[i] + itemBias[j];
                 }
@@ -978,7 +1033,11 @@ public final class PanamaKernels implements KernelProvider {
             VectorMask<Float> m = S.indexInRange(t, n);
             s1 = FloatVector.fromArray(S, x, xo + t, m).fma(FloatVector.fromArray(S, y, yo + t, m), s1);
         }
-        return sumLanes(s0.add(s1).add(s2.add(s3)));
+        FloatVector lanes = s0.add(s1).add(s2.add(s3));
+        lanes = L > 8 ? lanes.add(lanes.rearrange(ROT8)) : lanes; // sumLanes, written out
+        lanes = L > 4 ? lanes.add(lanes.rearrange(ROT4)) : lanes;
+        lanes = L > 2 ? lanes.add(lanes.rearrange(ROT2)) : lanes;
+        return lanes.add(lanes.rearrange(ROT1)).lane(0);
     }
 
     /** {@link #sgdUpdate(MemorySegment, long, MemorySegment, long, int, float, float)} over arrays. */
@@ -1529,33 +1588,64 @@ public final class PanamaKernels implements KernelProvider {
 
 
 
+    /** Per-thread padded copy of a Cholesky system (rows of roundUp(n, L) floats). */
+    private static final ThreadLocal<float[]> CHOLESKY = ThreadLocal.withInitial(() -> new float[0]);
+
+    /*
+     * The factorisation runs on a copy with rows padded to whole vectors (the padding and the lower
+     * triangle start as 0), so the rank-1 update of row i covers [i − i mod L, padded end) in whole
+     * vectors: no masked tail per row (masked array accesses near the end of the array are slow, and
+     * they were a quarter of an ALS Cholesky iteration at rank 64, n = 65). The extra lanes left of the
+     * diagonal fall in the lower triangle, which nothing reads. Each upper element gets the same FMAs in
+     * the same order as a row-segment update would give it, so R and x have the same bits as before.
+     */
     @Override
     public boolean choleskySolve(float[] m, float[] b, int n) {
+        int stride = (n + L - 1) / L * L;
+        float[] w = CHOLESKY.get();
+        if (w.length < n * stride) {
+            w = new float[n * stride];
+            CHOLESKY.set(w);
+        }
+        Arrays.fill(w, 0, n * stride, 0f);
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(m, i * n + i, w, i * stride + i, n - i);
+        }
         for (int p = 0; p < n; p++) {
-            int rowP = p * n;
-            float pivot = m[rowP + p];
+            int rowP = p * stride;
+            float pivot = w[rowP + p];
             if (!(pivot > 0f)) {
                 return false;
             }
             float r = (float) Math.sqrt(pivot);
-            m[rowP + p] = r;
-            scaleArray(m, rowP + p + 1, n - p - 1, 1f / r);
-            // Rank-1 update of the trailing upper triangle, one contiguous row segment at a time.
+            w[rowP + p] = r;
+            scaleArray(w, rowP + p + 1, n - p - 1, 1f / r);
             for (int i = p + 1; i < n; i++) {
-                axpyArray(-m[rowP + i], m, rowP + i, m, i * n + i, n - i);
+                rankOneRow(w, rowP, i * stride, i - i % L, stride, -w[rowP + i]);
             }
         }
         for (int p = 0; p < n; p++) {
-            int rowP = p * n;
-            float z = b[p] / m[rowP + p];
+            int rowP = p * stride;
+            float z = b[p] / w[rowP + p];
             b[p] = z;
-            axpyArray(-z, m, rowP + p + 1, b, p + 1, n - p - 1);
+            axpyArray(-z, w, rowP + p + 1, b, p + 1, n - p - 1);
         }
         for (int i = n - 1; i >= 0; i--) {
-            int rowI = i * n;
-            b[i] = (b[i] - dotArray(m, rowI + i + 1, b, i + 1, n - i - 1)) / m[rowI + i];
+            int rowI = i * stride;
+            b[i] = (b[i] - dotArray(w, rowI + i + 1, b, i + 1, n - i - 1)) / w[rowI + i];
+        }
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(w, i * stride + i, m, i * n + i, n - i);
         }
         return true;
+    }
+
+    /** w[rowI + j] += alpha·w[rowP + j] for j in [from, to), whole vectors (from and to multiples of L). */
+    private static void rankOneRow(float[] w, int rowP, int rowI, int from, int to, float alpha) {
+        FloatVector a = FloatVector.broadcast(S, alpha);
+        for (int j = from; j < to; j += L) {
+            FloatVector.fromArray(S, w, rowP + j).fma(a, FloatVector.fromArray(S, w, rowI + j)).intoArray(w, rowI + j);
+        }
     }
 
     /** y[yo..yo+len) += alpha·x[xo..xo+len). */
