@@ -57,8 +57,6 @@ public final class Als {
      * gathered again chunk by chunk for each product.
      */
     private static final int MAX_PANEL_FLOATS = 1 << 23;
-    /** The cap in force: lowered only by a test, to reach the chunked path on small data. */
-    static volatile int panelFloatsCap = MAX_PANEL_FLOATS;
     /** Target work (multiply-adds) per parallel block of rows. */
     private static final long BLOCK_WORK = 1L << 20;
 
@@ -72,6 +70,8 @@ public final class Als {
     private final RowSolver solver;
     private final boolean weighted;
     private final boolean reportObjective;
+    /** {@link #MAX_PANEL_FLOATS}, or less in a test that reaches the chunked path on small data. */
+    private final int panelFloatsCap;
 
     private Als(Builder b) {
         this.stop = b.stop;
@@ -83,6 +83,7 @@ public final class Als {
         this.solver = b.solver;
         this.weighted = b.weighted;
         this.reportObjective = b.reportObjective;
+        this.panelFloatsCap = b.panelFloatsCap;
     }
 
     /** Explicit-feedback ALS with λ1 = 1, λ2 = 0, ρ = 0.1 on factors and biases, 10 iterations. */
@@ -757,8 +758,18 @@ public final class Als {
         private RowSolver solver = RowSolver.automatic();
         private boolean weighted;
         private boolean reportObjective = true;
+        private int panelFloatsCap = MAX_PANEL_FLOATS;
 
         private Builder() {
+        }
+
+        /** Lowers the CG panel's capacity (tests only: small data then takes the chunked path). */
+        Builder panelFloatsCap(int floats) {
+            if (floats < 1) {
+                throw new IllegalArgumentException("panel capacity = " + floats + " floats but must be positive");
+            }
+            this.panelFloatsCap = floats;
+            return this;
         }
 
         /** How each row's normal equations are solved (default {@link RowSolver#automatic()}). */

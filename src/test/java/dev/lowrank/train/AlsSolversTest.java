@@ -169,10 +169,9 @@ class AlsSolversTest {
             float[][] reference = null;
             for (int run = 0; run < 3; run++) {
                 Kernels kernels = Kernels.of(backend, run == 1 ? two : Parallel.sequential());
-                Als als = Als.builder().maxIterations(2).kernels(kernels).solver(RowSolver.conjugateGradient(1))
-                        .regularization(new Regularization(0.1f, 0.1f)).reportObjective(false).build();
-                int saved = Als.panelFloatsCap;
-                Als.panelFloatsCap = run < 2 ? cap : saved;
+                Als.Builder builder = Als.builder().maxIterations(2).kernels(kernels).solver(RowSolver.conjugateGradient(1))
+                        .regularization(new Regularization(0.1f, 0.1f)).reportObjective(false);
+                Als als = (run < 2 ? builder.panelFloatsCap(cap) : builder).build();
                 try (Observations data = Observations.of(a);
                      FactorModel model = FactorModel.create(users, items, rank, biases, Initializer.scaledNormal(3), kernels)) {
                     als.fit(model, data);
@@ -193,8 +192,6 @@ class AlsSolversTest {
                             }
                         }
                     }
-                } finally {
-                    Als.panelFloatsCap = saved;
                 }
             }
         }
