@@ -127,7 +127,6 @@ public final class Sgd {
      * renumbering; the order within a block is fixed.
      */
     private static final class Strata {
-        final int grid;
         /** Working row t holds user userOrder[t] (item itemOrder[t]). */
         final int[] userOrder;
         final int[] itemOrder;
@@ -144,7 +143,6 @@ public final class Sgd {
                 throw new IllegalArgumentException("SGD holds the ratings in Java arrays, so at most "
                         + (Integer.MAX_VALUE - 8) + " of them, but there are " + a.nnz());
             }
-            this.grid = grid;
             SplittableRandom random = new SplittableRandom(seed);
             userOrder = permutation(a.rows(), random);
             itemOrder = permutation(a.cols(), random);
