@@ -182,17 +182,19 @@ public final class Main {
                   --format F            %s
                                         (default: from the file name; csv otherwise)
                   --solver S            als (default) | sgd | adam | gd
-                  --rank K              factors per user and item (als/sgd/adam 64, gd 16)
-                  --epochs N            iterations (als 10, sgd 40, adam 100, gd 200)
-                  --lambda L            L2 weight on the factors (als 10, sgd 0.1, adam/gd 15)
-                  --lambda-bias B       L2 weight on the biases (als 5, sgd 0.1, adam/gd 5)
-                  --learning-rate R     sgd 0.01, adam 0.02, gd 0.00001 (not for als)
+                  --rank K              factors per user and item (%s)
+                  --epochs N            iterations (%s)
+                  --lambda L            L2 weight on the factors (%s)
+                  --lambda-bias B       L2 weight on the biases (%s)
+                  --learning-rate R     %s (not for als)
                   --test-fraction X     share of ratings held out for testing, in (0,1) (default 0.1)
                   --seed S              seed of the split and the initial factors (default 42)
                   --threads T           worker threads (default: one per processor)
                   --model-out FILE      save the model (with its id maps and seen items) to FILE
                   --json                no progress; one JSON object with the results on stdout
-                """.formatted(Formats.HELP)));
+                """.formatted(Formats.HELP, Solver.defaults(s -> s.rank), Solver.defaults(s -> s.epochs),
+                        Solver.defaults(s -> s.lambda), Solver.defaults(s -> s.lambdaBias),
+                        Solver.defaults(s -> s.learningRate))));
         COMMANDS.put("eval", new Spec(
                 Set.of("--model", "--input", "--format", "--test-fraction", "--seed", "--threads", "--k",
                         "--relevant"),

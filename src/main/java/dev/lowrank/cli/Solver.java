@@ -1,6 +1,8 @@
 package dev.lowrank.cli;
 
 import java.util.Locale;
+import java.util.StringJoiner;
+import java.util.function.ToDoubleFunction;
 
 /**
  * The solvers the command line offers, with defaults that give a sensible model on MovieLens-sized
@@ -38,6 +40,21 @@ enum Solver {
 
     boolean hasLearningRate() {
         return !Double.isNaN(learningRate);
+    }
+
+    /**
+     * One setting's default for each solver that has it, as the usage text lists them ("als 10, sgd 60,
+     * ..."), so the help cannot drift from the defaults.
+     */
+    static String defaults(ToDoubleFunction<Solver> setting) {
+        StringJoiner list = new StringJoiner(", ");
+        for (Solver s : values()) {
+            double value = setting.applyAsDouble(s);
+            if (!Double.isNaN(value)) {
+                list.add(s.id() + " " + TrainCommand.num(value));
+            }
+        }
+        return list.toString();
     }
 
     static Solver of(String command, String name) throws UsageException {

@@ -292,6 +292,31 @@ class MainTest {
         assertEquals(solver.equals("als"), json.get("learningRate") == null);
     }
 
+    /** The defaults train's help lists are the ones a run without those flags reports using. */
+    @ParameterizedTest
+    @ValueSource(strings = {"als", "sgd", "adam", "gd"})
+    void trainHelpStatesTheDefaultsTrainUses(String solver) throws Exception {
+        String help = run("train", "--help").out();
+        Run r = run("train", "--input", ratings().toString(), "--solver", solver, "--json");
+        assertEquals(0, r.code(), r.describe());
+        Map<String, Object> json = JsonShape.object(r.out());
+        Map<String, String> flagToJson = Map.of("--rank", "rank", "--epochs", "maxEpochs", "--lambda", "lambda",
+                "--lambda-bias", "lambdaBias", "--learning-rate", "learningRate");
+        for (Map.Entry<String, String> flag : flagToJson.entrySet()) {
+            Matcher line = Pattern.compile("(?m)^\\s*" + flag.getKey() + " \\S+ .*$").matcher(help);
+            assertTrue(line.find(), flag.getKey() + " missing from:\n" + help);
+            Matcher value = Pattern.compile("\\b" + solver + " ([0-9.e-]+)").matcher(line.group());
+            Object used = json.get(flag.getValue());
+            if (used == null) {
+                assertFalse(value.find(), "help gives " + solver + " a default " + flag.getKey() + ": " + line.group());
+            } else {
+                assertTrue(value.find(), "help gives " + solver + " no default " + flag.getKey() + ": " + line.group());
+                assertEquals((Double) used, Double.parseDouble(value.group(1)), 1e-6 * (Double) used,
+                        flag.getKey() + " of " + solver + ": " + line.group());
+            }
+        }
+    }
+
     @Test
     void alsBeatsPredictingTheMean() throws Exception {
         Path file = ratingsFile(dir, 120, 80, 0.5, 5);
