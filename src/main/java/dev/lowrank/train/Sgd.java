@@ -27,9 +27,10 @@ import java.util.SplittableRandom;
  * mean training rating, fixed before the first epoch.
  *
  * <p>Parallelism: users and items are renumbered by seeded random permutations and cut into B
- * contiguous groups each, a grid of B × B blocks. An epoch runs B strata one after another; stratum s
- * holds the blocks (p, (p + s) mod B), which share no user and no item, so they run in parallel without
- * races. Within a block the ratings are visited sorted by (user, item) in the new numbering (LIBMF's
+ * contiguous groups each, a grid of B × B blocks. An epoch runs B strata in order; stratum s holds the
+ * blocks (p, (p + s) mod B), which share no user and no item, so they run in parallel without races, and
+ * a block of the next stratum starts as soon as the two blocks it depends on are done (no barrier
+ * between strata, see {@code Wavefront}). Within a block the ratings are visited sorted by (user, item) in the new numbering (LIBMF's
  * layout, see {@code Strata}). So the same seed and grid give bit-identical factors whatever the thread
  * count or timing. The fit trains a renumbered copy of the parameters and hands each finite epoch back
  * to the model, which therefore always holds the last finite epoch.
@@ -81,7 +82,7 @@ public final class Sgd {
      */
     private void epochs(EpochRecorder recorder, Strata strata, Working w, FactorModel model) {
         float mu = model.hasBiases() ? model.globalBias() : 0f;
-        double[] blockLoss = new double[grid];
+        Wavefront wavefront = new Wavefront(grid);
         boolean done = false;
         while (!done) {
             int epoch = recorder.nextEpoch();
@@ -93,20 +94,10 @@ public final class Sgd {
             float eta = (float) rate;
             float factorShrink = 1f - eta * regularization.factors();
             float biasShrink = 1f - eta * regularization.biases();
-            double epochLoss = 0;
-            for (int s = 0; s < grid; s++) {
-                int stratum = s;
-                kernels.parallel().forEachBlock(grid, p -> {
-                    int block = p * grid + (p + stratum) % grid;
-                    // One validated call per block; the provider's loop then runs without per-rating checks.
-                    blockLoss[p] = kernels.sgdPass(w.u, w.v, w.rank, strata.users, strata.items, strata.values,
-                            strata.blockStart[block], strata.blockStart[block + 1], w.userBias, w.itemBias, mu,
-                            eta, factorShrink, biasShrink);
-                });
-                for (double part : blockLoss) {
-                    epochLoss += part;
-                }
-            }
+            // One validated call per block; the provider's loop then runs without per-rating checks.
+            double epochLoss = wavefront.run(kernels.parallel(), block -> kernels.sgdPass(w.u, w.v, w.rank,
+                    strata.users, strata.items, strata.values, strata.blockStart[block], strata.blockStart[block + 1],
+                    w.userBias, w.itemBias, mu, eta, factorShrink, biasShrink));
             boolean finite = w.allFinite();
             if (!Double.isFinite(epochLoss) || !finite) {
                 throw new TrainingDivergedException(epoch, epochLoss, "SGD's squared error is " + epochLoss
