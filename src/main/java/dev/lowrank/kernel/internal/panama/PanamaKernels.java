@@ -935,9 +935,9 @@ public final class PanamaKernels implements KernelProvider {
      * sgdPass for rank = 8·L (64 on AVX2): while consecutive ratings share a user (Sgd sorts each block
      * by user), u_i stays in eight registers and b_i in one, so a rating loads and stores only v_j's row
      * and bias (b_i kept in memory puts a store and its reload on every rating's path: about 10% slower in
-     * a probe with the rows in L1, within the noise of a whole epoch). Each operation is the one {@link #dot(float[], int, float[], int, int)} and
-     * {@link #sgdUpdate(float[], int, float[], int, int, float, float)} perform, in the same order, so
-     * the bits are the same as the general loop's.
+     * a probe with the rows in L1, within the noise of a whole epoch). Each operation is the one
+     * {@link #dot(float[], int, float[], int, int)} and {@link #sgdUpdate(float[], int, float[], int, int,
+     * float, float)} perform, in the same order, so the bits are the same as the general loop's.
      */
     private static double sgdPassEightVectors(float[] u, float[] v, int[] users, int[] items, float[] values, int from,
                                               int to, float[] userBias, float[] itemBias, float mu, float rate,
