@@ -735,20 +735,12 @@ public final class Kernels {
     /**
      * Sampled dense-dense product: for every entry (i, j) stored in {@code pattern}, the matching entry of
      * {@code out} becomes u_i·v_j (the pattern's own values are ignored). {@code out} must have the
-     * pattern's structure (see {@link CsrMatrix#copyStructure()}) and may be the pattern itself.
+     * pattern's structure (see {@link CsrMatrix#copyStructure()} and {@link CsrMatrix#sharingStructure()})
+     * and may be the pattern itself.
      */
     public void sddmm(CsrMatrix pattern, DenseMatrix u, DenseMatrix v, CsrMatrix out) {
-        requireOpen(pattern, "pattern");
-        requireOpen(u, "U");
-        requireOpen(v, "V");
+        requireSddmmShapes(pattern, u, v);
         requireOpen(out, "out");
-        if (u.cols() != v.cols()) {
-            throw new IllegalArgumentException("U is " + u.shape() + " but V is " + v.shape() + ": ranks differ");
-        }
-        if (u.rows() != pattern.rows() || v.rows() != pattern.cols()) {
-            throw new IllegalArgumentException("pattern is " + pattern.shape() + " but U·Vᵀ is "
-                    + u.rows() + "x" + v.rows() + " (U is " + u.shape() + ", V is " + v.shape() + ")");
-        }
         if (!out.hasSameStructure(pattern)) {
             throw new IllegalArgumentException("out (" + out.shape() + ", nnz " + out.nnz()
                     + ") does not have the pattern's structure (" + pattern.shape() + ", nnz " + pattern.nnz() + ")");
@@ -772,6 +764,40 @@ public final class Kernels {
         }
     }
 
+    /**
+     * {@link #sddmm} for the rows [rowStart, rowEnd) only, in the calling thread, into a scratch that
+     * holds just those rows' entries: out[p − first] = u_i·v_j for every entry stored at position p of
+     * those rows, first being the position of the first one. Each entry has the bits that {@link #sddmm}
+     * gives it. For callers that consume the products block by block (a loss's value) instead of keeping
+     * a score per rating.
+     */
+    public void sddmmRows(CsrMatrix pattern, DenseMatrix u, DenseMatrix v, int rowStart, int rowEnd, MemorySegment out) {
+        requireSddmmShapes(pattern, u, v);
+        Objects.checkFromToIndex(rowStart, rowEnd, pattern.rows());
+        Objects.requireNonNull(out, "out");
+        long first = rowStart == rowEnd ? 0 : pattern.rowStart(rowStart);
+        long entries = rowStart == rowEnd ? 0 : pattern.rowEnd(rowEnd - 1) - first;
+        if (out.isReadOnly() || out.byteSize() < entries * Float.BYTES) {
+            throw new IllegalArgumentException("out holds " + out.byteSize() + " bytes" + (out.isReadOnly()
+                    ? ", read-only," : "") + " but rows [" + rowStart + ", " + rowEnd + ") of the pattern store "
+                    + entries + " entries: a writable segment of at least " + entries * Float.BYTES + " bytes is needed");
+        }
+        provider.sddmm(pattern, u, v, out, first, rowStart, rowEnd);
+    }
+
+    private static void requireSddmmShapes(CsrMatrix pattern, DenseMatrix u, DenseMatrix v) {
+        requireOpen(pattern, "pattern");
+        requireOpen(u, "U");
+        requireOpen(v, "V");
+        if (u.cols() != v.cols()) {
+            throw new IllegalArgumentException("U is " + u.shape() + " but V is " + v.shape() + ": ranks differ");
+        }
+        if (u.rows() != pattern.rows() || v.rows() != pattern.cols()) {
+            throw new IllegalArgumentException("pattern is " + pattern.shape() + " but U·Vᵀ is "
+                    + u.rows() + "x" + v.rows() + " (U is " + u.shape() + ", V is " + v.shape() + ")");
+        }
+    }
+
     private static final Jobs<SddmmBlocks> SDDMM_BLOCKS = new Jobs<>(SddmmBlocks::new);
 
     private static final class SddmmBlocks extends Job implements Parallel.Block {
@@ -785,7 +811,7 @@ public final class Kernels {
 
         @Override
         public void run(int t) {
-            provider.sddmm(pattern, u, v, outValues, sparseBlockStart(pattern, work, blockCount, t),
+            provider.sddmm(pattern, u, v, outValues, 0, sparseBlockStart(pattern, work, blockCount, t),
                     sparseBlockStart(pattern, work, blockCount, t + 1));
         }
 

@@ -10,6 +10,7 @@ import dev.lowrank.matrix.CsrMatrix;
 import dev.lowrank.matrix.DenseMatrix;
 import dev.lowrank.model.FactorModel;
 import dev.lowrank.parallel.Parallel;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 
@@ -35,9 +36,13 @@ import java.util.Objects;
  *     per entry; its gradients 2λ2·U·(VᵀV) and 2λ2·V·(UᵀU) are k-inner GEMMs added into ∇U, ∇V.</li>
  * <li>L2 terms by Frobenius dots and AXPYs.</li>
  * </ol>
- * Cost O(nnz·k + (m+n)·k²); the m·n unobserved entries are never visited. Workspaces (R, Rᵀ, block
- * partials, Gramians) are allocated when the loss is made, so evaluation allocates nothing per epoch
- * beyond a few small arrays inside the kernels facade.
+ * Cost O(nnz·k + (m+n)·k²); the m·n unobserved entries are never visited. R and Rᵀ share the data's
+ * row offsets and column indices ({@link CsrMatrix#sharingStructure()}: 4 bytes per rating each) and are
+ * made on the first evaluation that asks for gradients. The value alone ({@link #value}, ALS's
+ * objective) keeps no score per rating: each block of rows computes its s_ij into a per-thread scratch
+ * of one block's entries ({@link Kernels#sddmmRows}) and sums its loss from there, with the same bits as
+ * the full evaluation. The Gramians are made on the first evaluation with λ2 &gt; 0; after that,
+ * evaluation allocates nothing per epoch beyond a few small arrays inside the kernels facade.
  */
 abstract sealed class ObservedLoss implements Loss permits SquaredLoss, SignedLoss, LogisticLoss, PoissonLoss {
 
@@ -53,8 +58,12 @@ abstract sealed class ObservedLoss implements Loss permits SquaredLoss, SignedLo
     private final Regularization reg;
     private final Kernels kernels;
     private final Parallel parallel;
-    private final CsrMatrix r;
-    private final CsrMatrix rt;
+    /** R and Rᵀ: made on the first evaluation with gradients. */
+    private CsrMatrix r;
+    private CsrMatrix rt;
+    /** Value-only evaluation: each thread's scratch for the scores of one block of A's rows. */
+    private final Arena scratchArena = Arena.ofShared();
+    private final ThreadLocal<MemorySegment> scratch;
     private final int[] blocksA;
     private final int[] blocksAt;
     private final double[] lossPartial;
@@ -86,14 +95,12 @@ abstract sealed class ObservedLoss implements Loss permits SquaredLoss, SignedLo
         this.blocksAt = rowBlocks(data.byItem());
         this.lossPartial = new double[Math.max(blocksA.length, blocksAt.length)];
         this.biasPartial = new double[lossPartial.length];
-        CsrMatrix rr = a.copyStructure();
-        try {
-            this.rt = data.byItem().copyStructure();
-        } catch (RuntimeException | Error e) {
-            rr.close();
-            throw e;
+        long longestBlock = 0;
+        for (int b = 0; b + 1 < blocksA.length; b++) {
+            longestBlock = Math.max(longestBlock, blockEntries(a, blocksA, b));
         }
-        this.r = rr;
+        long scratchFloats = Math.max(1, longestBlock);
+        this.scratch = ThreadLocal.withInitial(() -> scratchArena.allocate(JAVA_FLOAT, scratchFloats));
     }
 
     @Override
@@ -126,9 +133,14 @@ abstract sealed class ObservedLoss implements Loss permits SquaredLoss, SignedLo
         MemorySegment bi = biases ? model.itemBiases().segment() : null;
 
         CsrMatrix a = data.byUser();
-        kernels.sddmm(a, u, v, r);
+        if (out != null) {
+            if (r == null) {
+                r = a.sharingStructure();
+            }
+            kernels.sddmm(a, u, v, r);
+        }
         MemorySegment guBias = out != null && biases ? out.userBiases().segment() : null;
-        rowPasses(a, r, blocksA, true, mu, bu, bi, guBias);
+        rowPasses(a, out != null ? r : null, u, v, blocksA, true, mu, bu, bi, guBias);
         double loss = 0;
         double globalGrad = 0;
         for (int b = 0; b < blocksA.length - 1; b++) {
@@ -138,8 +150,11 @@ abstract sealed class ObservedLoss implements Loss permits SquaredLoss, SignedLo
         if (out != null) {
             kernels.spmm(1f, Op.IDENTITY, r, v, 0f, out.userFactors());
             CsrMatrix at = data.byItem();
+            if (rt == null) {
+                rt = at.sharingStructure();
+            }
             kernels.sddmm(at, v, u, rt);
-            rowPasses(at, rt, blocksAt, false, mu, bu, bi, biases ? out.itemBiases().segment() : null);
+            rowPasses(at, rt, v, u, blocksAt, false, mu, bu, bi, biases ? out.itemBiases().segment() : null);
             kernels.spmm(1f, Op.IDENTITY, rt, u, 0f, out.itemFactors());
             if (biases) {
                 out.globalBias().set(0, 0, (float) globalGrad);
@@ -165,16 +180,27 @@ abstract sealed class ObservedLoss implements Loss permits SquaredLoss, SignedLo
      * Over every block of rows of {@code m} (A when {@code byUser}, else Aᵀ): replaces each s in
      * {@code w} by the factor derivative, writes the row sums of the full derivative to
      * {@code biasGrad} (when not null), and leaves each block's loss and derivative sum in the partials.
+     * With {@code w} null (the value alone) each block first computes its s = rowFactors_i·colFactors_j
+     * into the thread's scratch and no derivative is kept.
      */
-    private void rowPasses(CsrMatrix m, CsrMatrix w, int[] blocks, boolean byUser, float mu, MemorySegment bu,
-                           MemorySegment bi, MemorySegment biasGrad) {
+    private void rowPasses(CsrMatrix m, CsrMatrix w, DenseMatrix rowFactors, DenseMatrix colFactors, int[] blocks,
+                           boolean byUser, float mu, MemorySegment bu, MemorySegment bi, MemorySegment biasGrad) {
         MemorySegment offsets = m.rowOffsets();
         MemorySegment cols = m.columnIndices();
         MemorySegment vals = m.values();
-        MemorySegment ws = w.values();
         MemorySegment rowBias = byUser ? bu : bi;
         MemorySegment colBias = byUser ? bi : bu;
         parallel.forEachBlock(blocks.length - 1, b -> {
+            MemorySegment ws;
+            long first;
+            if (w == null) {
+                ws = scratch.get();
+                first = blocks[b] == blocks[b + 1] ? 0 : offsets.getAtIndex(JAVA_LONG, blocks[b]);
+                kernels.sddmmRows(m, rowFactors, colFactors, blocks[b], blocks[b + 1], ws);
+            } else {
+                ws = w.values();
+                first = 0;
+            }
             double loss = 0;
             double total = 0;
             for (int row = blocks[b]; row < blocks[b + 1]; row++) {
@@ -183,7 +209,7 @@ abstract sealed class ObservedLoss implements Loss permits SquaredLoss, SignedLo
                 double rowSum = 0;
                 for (long p = offsets.getAtIndex(JAVA_LONG, row); p < end; p++) {
                     int col = cols.getAtIndex(JAVA_INT, p);
-                    float s = ws.getAtIndex(JAVA_FLOAT, p);
+                    float s = ws.getAtIndex(JAVA_FLOAT, p - first);
                     float x;
                     if (rowBias == null) {
                         x = s;
@@ -224,7 +250,9 @@ abstract sealed class ObservedLoss implements Loss permits SquaredLoss, SignedLo
                         loss -= (double) lambda2 * ((double) s * s);
                         d -= 2f * lambda2 * s;
                     }
-                    ws.setAtIndex(JAVA_FLOAT, p, d);
+                    if (w != null) {
+                        ws.setAtIndex(JAVA_FLOAT, p, d);
+                    }
                 }
                 if (biasGrad != null) {
                     biasGrad.setAtIndex(JAVA_FLOAT, row, (float) rowSum);
@@ -234,6 +262,11 @@ abstract sealed class ObservedLoss implements Loss permits SquaredLoss, SignedLo
             lossPartial[b] = loss;
             biasPartial[b] = total;
         });
+    }
+
+    /** The entries stored in block b's rows. */
+    private static long blockEntries(CsrMatrix m, int[] blocks, int b) {
+        return blocks[b] == blocks[b + 1] ? 0 : m.rowEnd(blocks[b + 1] - 1) - m.rowStart(blocks[b]);
     }
 
     private static double sigmoid(float x) {
@@ -313,8 +346,13 @@ abstract sealed class ObservedLoss implements Loss permits SquaredLoss, SignedLo
     public void close() {
         if (!closed) {
             closed = true;
-            r.close();
-            rt.close();
+            if (r != null) {
+                r.close();
+            }
+            if (rt != null) {
+                rt.close();
+            }
+            scratchArena.close();
             closeGramians();
         }
     }

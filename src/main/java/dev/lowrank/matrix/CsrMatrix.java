@@ -29,19 +29,22 @@ public final class CsrMatrix implements AutoCloseable {
     private final MemorySegment values;
     private final Arena arena;
     /**
-     * Shared by a matrix and its {@link #copyStructure()} copies: the structure segments are read-only,
-     * so equal tokens prove equal structure in O(1), and SDDMM's check need not compare 12·nnz bytes.
+     * Shared by a matrix and its {@link #copyStructure()} and {@link #sharingStructure()} copies: the
+     * structure segments are read-only, so equal tokens prove equal structure in O(1), and SDDMM's check
+     * need not compare 12·nnz bytes.
      */
     private final Object structure;
+    /** The matrix whose row offsets and column indices this one uses ({@link #sharingStructure()}), else null. */
+    private final CsrMatrix structureOwner;
     private boolean closed;
 
     private CsrMatrix(int rows, int cols, long nnz, MemorySegment rowOffsets, MemorySegment columnIndices,
                       MemorySegment values, Arena arena) {
-        this(rows, cols, nnz, rowOffsets, columnIndices, values, arena, new Object());
+        this(rows, cols, nnz, rowOffsets, columnIndices, values, arena, new Object(), null);
     }
 
     private CsrMatrix(int rows, int cols, long nnz, MemorySegment rowOffsets, MemorySegment columnIndices,
-                      MemorySegment values, Arena arena, Object structure) {
+                      MemorySegment values, Arena arena, Object structure, CsrMatrix structureOwner) {
         this.rows = rows;
         this.cols = cols;
         this.nnz = nnz;
@@ -50,6 +53,7 @@ public final class CsrMatrix implements AutoCloseable {
         this.values = values;
         this.arena = arena;
         this.structure = structure;
+        this.structureOwner = structureOwner;
     }
 
     /** A builder that collects (row, column, value) triplets in any order; see {@link Builder}. */
@@ -289,7 +293,26 @@ public final class CsrMatrix implements AutoCloseable {
             MemorySegment va = out.allocate(ValueLayout.JAVA_FLOAT, nnz);
             ro.copyFrom(rowOffsets);
             ci.copyFrom(columnIndices);
-            return new CsrMatrix(rows, cols, nnz, ro, ci, va, out, structure);
+            return new CsrMatrix(rows, cols, nnz, ro, ci, va, out, structure, null);
+        } catch (RuntimeException | OutOfMemoryError e) {
+            out.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Like {@link #copyStructure()}, but the new matrix uses this one's row offsets and column indices
+     * instead of copying them: 4 bytes per stored entry instead of 12, for a score or residual matrix
+     * that lives beside its data. Its values are its own (all 0 to begin with); it can be used only while
+     * this matrix is open, and closing it leaves this one open.
+     */
+    public CsrMatrix sharingStructure() {
+        checkOpen();
+        Arena out = Arena.ofShared();
+        try {
+            MemorySegment va = out.allocate(ValueLayout.JAVA_FLOAT, nnz);
+            CsrMatrix owner = structureOwner == null ? this : structureOwner;
+            return new CsrMatrix(rows, cols, nnz, rowOffsets, columnIndices, va, out, structure, owner);
         } catch (RuntimeException | OutOfMemoryError e) {
             out.close();
             throw e;
@@ -323,13 +346,16 @@ public final class CsrMatrix implements AutoCloseable {
     }
 
     public boolean isClosed() {
-        return closed;
+        return closed || structureOwner != null && structureOwner.closed;
     }
 
     /** Throws {@link IllegalStateException} if this matrix is closed. */
     public void checkOpen() {
         if (closed) {
             throw new IllegalStateException("the " + shape() + " CSR matrix is closed");
+        }
+        if (structureOwner != null && structureOwner.closed) {
+            throw new IllegalStateException("the " + shape() + " CSR matrix whose structure this one shares is closed");
         }
     }
 

@@ -1,7 +1,6 @@
 package dev.lowrank.train;
 
 import dev.lowrank.kernel.Kernels;
-import dev.lowrank.loss.Gradients;
 import dev.lowrank.loss.Observations;
 import dev.lowrank.loss.Regularization;
 import dev.lowrank.loss.SquaredLoss;
@@ -9,6 +8,7 @@ import dev.lowrank.matrix.CsrMatrix;
 import dev.lowrank.matrix.DenseMatrix;
 import dev.lowrank.model.FactorModel;
 import dev.lowrank.parallel.Parallel;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.time.Duration;
@@ -127,7 +127,8 @@ public final class Als {
                     throw new ArithmeticException("ALS diverged at iteration " + recorder.nextEpoch() + ": the objective is "
                             + value + " at rank " + k + "; the data or the weights overflow float (raise the regularization)");
                 }
-                done = recorder.record(value, reportObjective ? run.gradientNorm() : Double.NaN, Double.NaN, (System.nanoTime() - start) * 1e-9);
+                // No gradient norm: it would take Rᵀ (4 more bytes per rating) and two more sparse products.
+                done = recorder.record(value, Double.NaN, Double.NaN, (System.nanoTime() - start) * 1e-9);
             }
         }
         return recorder.history();
@@ -211,8 +212,9 @@ public final class Als {
         final ConcurrentLinkedQueue<Workspace> idle = new ConcurrentLinkedQueue<>();
         final List<Workspace> all = new ArrayList<>();
         final SquaredLoss loss;
-        final Gradients gradients;
-        final CsrMatrix scores;
+        /** Implicit objective: each thread's scratch for the scores of one block of users (else null). */
+        final Arena scoreArena;
+        final ThreadLocal<MemorySegment> scores;
         final int[] userBlocks;
         final int[] itemBlocks;
         /** CG panel rows: the longest row of either side, at most MAX_PANEL_FLOATS / rank (data-derived). */
@@ -243,18 +245,21 @@ public final class Als {
             List<AutoCloseable> made = new ArrayList<>();
             try {
                 gramian = track(made, DenseMatrix.zeros(rank, rank));
-                // The loss, its gradients and (implicit) the scores exist only to report the objective:
-                // without reporting they would be most of the fit's off-heap memory.
-                if (implicit()) {
-                    otherGramian = reportObjective ? track(made, DenseMatrix.zeros(rank, rank)) : null;
+                // The loss (evaluated for its value only) and (implicit) the score scratch exist only to
+                // report the objective. Neither keeps a score per rating: within the memory target.
+                if (implicit() && reportObjective) {
+                    otherGramian = track(made, DenseMatrix.zeros(rank, rank));
                     loss = null;
-                    gradients = null;
-                    scores = reportObjective ? track(made, data.byUser().copyStructure()) : null;
+                    Arena arena = Arena.ofShared();
+                    made.add(arena);
+                    scoreArena = arena;
+                    long longest = Math.max(1, longestBlock(data.byUser(), userBlocks));
+                    scores = ThreadLocal.withInitial(() -> arena.allocate(ValueLayout.JAVA_FLOAT, longest));
                 } else {
                     otherGramian = null;
-                    loss = reportObjective ? track(made, SquaredLoss.l4(data, lambda1, lambda2,
+                    loss = reportObjective && !implicit() ? track(made, SquaredLoss.l4(data, lambda1, lambda2,
                             weighted ? Regularization.none() : regularization, kernels)) : null;
-                    gradients = reportObjective ? track(made, Gradients.like(model)) : null;
+                    scoreArena = null;
                     scores = null;
                 }
             } catch (RuntimeException | Error e) {
@@ -627,21 +632,22 @@ public final class Als {
         /** The objective after the iteration (explicit: SquaredLoss's L4; implicit: see the class comment). */
         double objective() {
             if (!implicit()) {
-                return loss.evaluate(model, gradients) + (weighted ? weightedPenalty() : 0);
+                return loss.value(model) + (weighted ? weightedPenalty() : 0);
             }
             CsrMatrix a = data.byUser();
             DenseMatrix u = model.userFactors();
             DenseMatrix v = model.itemFactors();
-            kernels.sddmm(a, u, v, scores);
             MemorySegment offsets = a.rowOffsets();
             MemorySegment values = a.values();
-            MemorySegment s = scores.values();
             // Σ_Ω [c(1 − s)² − s²] + Σ_all s², the last through the Gramians.
             double observed = kernels.parallel().sumBlocks(userBlocks.length - 1, blk -> {
+                MemorySegment s = scores.get();
+                kernels.sddmmRows(a, u, v, userBlocks[blk], userBlocks[blk + 1], s);
                 double part = 0;
+                long first = offsets.getAtIndex(ValueLayout.JAVA_LONG, userBlocks[blk]);
                 long end = offsets.getAtIndex(ValueLayout.JAVA_LONG, userBlocks[blk + 1]);
-                for (long p = offsets.getAtIndex(ValueLayout.JAVA_LONG, userBlocks[blk]); p < end; p++) {
-                    double sij = s.getAtIndex(ValueLayout.JAVA_FLOAT, p);
+                for (long p = first; p < end; p++) {
+                    double sij = s.getAtIndex(ValueLayout.JAVA_FLOAT, p - first);
                     double cij = 1 + (double) alpha * values.getAtIndex(ValueLayout.JAVA_FLOAT, p);
                     part += cij * (1 - sij) * (1 - sij) - sij * sij;
                 }
@@ -675,11 +681,6 @@ public final class Als {
             return sum;
         }
 
-        /** ‖∇‖ of the explicit objective after the iteration (NaN for implicit feedback and ALS-WR: not computed). */
-        double gradientNorm() {
-            return implicit() || weighted ? Double.NaN : Math.sqrt(gradients.normSquared(kernels));
-        }
-
         @Override
         public void close() {
             List<AutoCloseable> made = new ArrayList<>(all);
@@ -689,10 +690,9 @@ public final class Als {
             }
             if (loss != null) {
                 made.add(loss);
-                made.add(gradients);
             }
-            if (scores != null) {
-                made.add(scores);
+            if (scoreArena != null) {
+                made.add(scoreArena);
             }
             closeAll(made, null);
         }
@@ -702,6 +702,17 @@ public final class Als {
         long longest = 0;
         for (int i = 0; i < a.rows(); i++) {
             longest = Math.max(longest, a.rowEnd(i) - a.rowStart(i));
+        }
+        return longest;
+    }
+
+    /** The most entries any block of rows holds. */
+    private static long longestBlock(CsrMatrix a, int[] blocks) {
+        MemorySegment offsets = a.rowOffsets();
+        long longest = 0;
+        for (int b = 0; b + 1 < blocks.length; b++) {
+            longest = Math.max(longest, offsets.getAtIndex(ValueLayout.JAVA_LONG, blocks[b + 1])
+                    - offsets.getAtIndex(ValueLayout.JAVA_LONG, blocks[b]));
         }
         return longest;
     }
@@ -789,9 +800,9 @@ public final class Als {
         }
 
         /**
-         * Whether to evaluate the objective after every iteration (default true). It costs about as much
-         * as a Cholesky-free half-step (a full pass over the observations plus the Gramians); without it
-         * the history holds NaN losses and no tolerance rule may be set.
+         * Whether to evaluate the objective after every iteration (default true): one SDDMM over the
+         * observations plus the Gramians, and 4 bytes per rating for the residuals. Without it the history
+         * holds NaN losses and no tolerance rule may be set. The gradient norm is never computed (NaN).
          */
         public Builder reportObjective(boolean report) {
             this.reportObjective = report;

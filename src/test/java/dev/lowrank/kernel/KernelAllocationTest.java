@@ -2,22 +2,18 @@ package dev.lowrank.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.lowrank.matrix.CsrMatrix;
 import dev.lowrank.matrix.DenseMatrix;
 import dev.lowrank.parallel.Parallel;
 import dev.lowrank.testkit.AllocationProbe;
+import dev.lowrank.testkit.ChildJvm;
 import dev.lowrank.testkit.Gen;
-import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -74,44 +70,20 @@ class KernelAllocationTest {
      * helpers are then not inlined (see docs/kernels.md, "Still open").
      */
     private static Map<String, Double> inFreshJvm(Backend backend, int threads) throws Exception {
-        String java = ProcessHandle.current().info().command().orElseGet(
-                () -> Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        List<String> command = new ArrayList<>(List.of(java, "-ea"));
-        for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (arg.startsWith("-XX:UseAVX") || arg.startsWith("-XX:MaxVectorSize") || arg.startsWith("--add-modules")) {
-                command.add(arg);
+        List<String> options = new ArrayList<>(List.of("-ea"));
+        options.addAll(ChildJvm.sameVectorOptions());
+        String stdout = ChildJvm.run(Duration.ofSeconds(300), options, KernelAllocationTest.class, backend.name(),
+                Integer.toString(threads)).stdoutIfSucceeded();
+        Map<String, Double> bytes = new LinkedHashMap<>();
+        for (String line : stdout.split("\n")) {
+            if (line.startsWith("bytes\t")) {
+                String[] parts = line.split("\t");
+                bytes.put(parts[1], Double.parseDouble(parts[2]));
             }
         }
-        if (command.stream().noneMatch(a -> a.startsWith("--add-modules"))) {
-            command.addAll(List.of("--add-modules", "jdk.incubator.vector"));
-        }
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), KernelAllocationTest.class.getName(),
-                backend.name(), Integer.toString(threads)));
-        Path out = Files.createTempFile("lowrank-alloc", ".out");
-        Path err = Files.createTempFile("lowrank-alloc", ".err");
-        try {
-            Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-            if (!p.waitFor(300, TimeUnit.SECONDS)) {
-                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                fail("the child JVM did not finish within 300 s: " + command);
-            }
-            if (p.exitValue() != 0) {
-                fail("the child JVM failed (" + p.exitValue() + "): " + Files.readString(err, StandardCharsets.UTF_8));
-            }
-            Map<String, Double> bytes = new LinkedHashMap<>();
-            for (String line : Files.readAllLines(out, StandardCharsets.UTF_8)) {
-                if (line.startsWith("bytes\t")) {
-                    String[] parts = line.split("\t");
-                    bytes.put(parts[1], Double.parseDouble(parts[2]));
-                }
-            }
-            System.out.println("[allocation] " + backend + " on " + threads + " thread(s): " + bytes);
-            assertTrue(bytes.size() > 10, "the child JVM reported too little: " + Files.readString(out, StandardCharsets.UTF_8));
-            return bytes;
-        } finally {
-            Files.deleteIfExists(out);
-            Files.deleteIfExists(err);
-        }
+        System.out.println("[allocation] " + backend + " on " + threads + " thread(s): " + bytes);
+        assertTrue(bytes.size() > 10, "the child JVM reported too little: " + stdout);
+        return bytes;
     }
 
     /** The child JVM: measures one backend on one thread count and prints "bytes, name, B/call" lines. */

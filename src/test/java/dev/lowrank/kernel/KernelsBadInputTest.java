@@ -185,6 +185,19 @@ class KernelsBadInputTest {
     }
 
     @Test
+    @DisplayName("R49 sddmmRows: rows out of range, out too small or read-only")
+    void sddmmRowsNamesTheRangeAndTheScratch() {
+        CsrMatrix p = csr(3, 3);
+        java.lang.foreign.MemorySegment roomy = java.lang.foreign.MemorySegment.ofArray(new float[16]);
+        fails(IndexOutOfBoundsException.class, () -> k.sddmmRows(p, dense(3, 2), dense(3, 2), 2, 4, roomy), "2", "4", "3");
+        fails(IllegalArgumentException.class, () -> k.sddmmRows(p, dense(3, 2), dense(3, 2), 0, 3,
+                java.lang.foreign.MemorySegment.ofArray(new float[1])), "out holds 4 bytes", "rows [0, 3)", "at least");
+        fails(IllegalArgumentException.class, () -> k.sddmmRows(p, dense(3, 2), dense(3, 2), 0, 3, roomy.asReadOnly()),
+                "read-only");
+        fails(IllegalArgumentException.class, () -> k.sddmmRows(p, dense(2, 2), dense(3, 2), 0, 1, roomy), "pattern is 3x3");
+    }
+
+    @Test
     @DisplayName("R24 sddmm: out has another sparsity structure")
     void sddmmOutMustHaveThePatternsStructure() {
         CsrMatrix p = csr(3, 3);

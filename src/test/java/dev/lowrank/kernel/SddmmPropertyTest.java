@@ -52,6 +52,39 @@ class SddmmPropertyTest {
         }
     }
 
+    /** sddmmRows: a range of rows into a scratch of just their entries, with the bits sddmm gives them. */
+    @ParameterizedTest
+    @MethodSource("cases")
+    void sddmmRowsEqualsSddmmOnItsRows(Case c) {
+        try (Gen g = c.gen()) {
+            CsrMatrix pattern = g.csr("P", g.dim(0, 130), g.dim(0, 130));
+            int k = g.dim(0, 140);
+            DenseMatrix u = g.anyDense("U", pattern.rows(), k);
+            DenseMatrix v = g.anyDense("V", pattern.cols(), k);
+            int rowStart = g.nextInt(pattern.rows() + 1);
+            int rowEnd = rowStart + g.nextInt(pattern.rows() - rowStart + 1);
+            g.note("rows=[" + rowStart + "," + rowEnd + ")");
+            long first = rowStart == rowEnd ? 0 : pattern.rowStart(rowStart);
+            int entries = (int) (rowStart == rowEnd ? 0 : pattern.rowEnd(rowEnd - 1) - first);
+            for (Backend backend : Backend.values()) {
+                String context = g.describe() + " backend=" + backend;
+                Kernels kernels = Kernels.of(backend, Parallel.defaults());
+                CsrMatrix all = g.own(pattern.copyStructure());
+                kernels.sddmm(pattern, u, v, all);
+                float[] scratch = new float[entries + 3];
+                java.util.Arrays.fill(scratch, Float.NaN);
+                kernels.sddmmRows(pattern, u, v, rowStart, rowEnd, java.lang.foreign.MemorySegment.ofArray(scratch));
+                for (int t = 0; t < entries; t++) {
+                    assertTrue(Float.floatToRawIntBits(all.value(first + t)) == Float.floatToRawIntBits(scratch[t]),
+                            context + ": entry " + (first + t) + " is " + scratch[t] + ", sddmm gives " + all.value(first + t));
+                }
+                for (int t = entries; t < scratch.length; t++) {
+                    assertTrue(Float.isNaN(scratch[t]), context + ": wrote past the rows' entries at " + t);
+                }
+            }
+        }
+    }
+
     private static CsrMatrix copyOf(CsrMatrix a) {
         long[] offsets = new long[a.rows() + 1];
         for (int i = 0; i < a.rows(); i++) {

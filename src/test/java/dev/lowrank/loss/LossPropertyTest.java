@@ -91,6 +91,15 @@ class LossPropertyTest {
             }
             double valueOnly = loss.value(model);
             assertTrue(valueOnly == got, desc + ": value() " + valueOnly + " differs from evaluate() " + got);
+            // A loss whose first call asks for the value alone (its residual matrices are made later).
+            try (Loss fresh = make(kind, data.obs(), (float) lambda1, (float) lambda2,
+                    new Regularization((float) regF, (float) regB), kernels);
+                 Gradients again = Gradients.like(model)) {
+                double first = fresh.value(model);
+                assertTrue(first == got, desc + ": a fresh loss's value() " + first + " differs from evaluate() " + got);
+                double later = fresh.evaluate(model, again);
+                assertTrue(later == got, desc + ": evaluate() after value() gives " + later + ", not " + got);
+            }
             double[] fd = ref.numericGradient(p, 1e-4);
             double[] ours = flatten(grads, m, n, k, biases);
             double big = 1;

@@ -144,6 +144,25 @@ class CsrMatrixTest {
     // ------------------------------------------------------------ lifecycle
 
     @Test
+    void aMatrixSharingStructureLivesAsLongAsItsSource() {
+        CsrMatrix a = sample();
+        CsrMatrix shared = a.sharingStructure();
+        CsrMatrix sharedTwice = shared.sharingStructure();
+        shared.close();
+        assertTrue(shared.isClosed());
+        assertFalse(a.isClosed(), "closing the sharing matrix closed its source");
+        assertFalse(sharedTwice.isClosed());
+        assertEquals(a.rowEnd(2), sharedTwice.rowEnd(2));
+        a.close();
+        assertTrue(sharedTwice.isClosed());
+        fails(IllegalStateException.class, () -> sharedTwice.rowStart(0), "structure this one shares is closed");
+        fails(IllegalStateException.class, sharedTwice::columnIndices, "structure this one shares is closed");
+        fails(IllegalStateException.class, () -> sharedTwice.value(0), "structure this one shares is closed");
+        sharedTwice.close();
+        fails(IllegalStateException.class, a::sharingStructure, "closed");
+    }
+
+    @Test
     void useAfterCloseThrows() {
         CsrMatrix a = sample();
         CsrMatrix other = sample();

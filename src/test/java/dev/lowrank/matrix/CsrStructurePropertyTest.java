@@ -112,6 +112,16 @@ class CsrStructurePropertyTest {
             for (long p = 0; p < s.nnz(); p++) {
                 assertEquals(0f, s.value(p), context + ": copyStructure value " + p);
             }
+            // sharingStructure: the same, with values of its own (writing them leaves a's alone).
+            CsrMatrix shared = g.own(a.sharingStructure());
+            assertTrue(shared.hasSameStructure(a) && a.hasSameStructure(shared), context);
+            assertWellFormed(shared, context + " sharingStructure");
+            int[] before = bits(a);
+            for (long p = 0; p < shared.nnz(); p++) {
+                assertEquals(0f, shared.value(p), context + ": sharingStructure value " + p);
+                shared.values().setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, p, p + 1f);
+            }
+            assertArrayEquals(before, bits(a), context + ": writing a sharing matrix's values changed the source");
             if (rows != cols) {
                 assertFalse(t.hasSameStructure(a), context + ": a non-square transpose has the same structure");
             }

@@ -11,16 +11,13 @@ import dev.lowrank.matrix.DuplicatePolicy;
 import dev.lowrank.model.FactorModel;
 import dev.lowrank.model.Initializer;
 import dev.lowrank.parallel.Parallel;
+import dev.lowrank.testkit.ChildJvm;
 import dev.lowrank.train.Als;
 import dev.lowrank.train.EpochListener;
 import dev.lowrank.train.GradientDescent;
 import dev.lowrank.train.Sgd;
 import dev.lowrank.train.Trainer;
 import dev.lowrank.train.TrainingInterruptedException;
-import java.lang.management.ManagementFactory;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import javax.management.ObjectName;
 
 /**
  * The body of the leak test, run in a child JVM started with {@code -XX:NativeMemoryTracking=summary}:
@@ -40,12 +37,12 @@ public final class LeakCycles {
             cycle(k, c);
         }
         System.gc();
-        long before = otherCommitted();
+        long before = ChildJvm.nativeOtherBytes();
         for (int c = 1; c <= cycles; c++) {
             cycle(k, c);
         }
         System.gc();
-        long after = otherCommitted();
+        long after = ChildJvm.nativeOtherBytes();
         System.out.println("before=" + before + " after=" + after + " cycles=" + cycles);
     }
 
@@ -81,17 +78,5 @@ public final class LeakCycles {
                 throw expected;
             }
         }
-    }
-
-    /** NMT's committed bytes for category Other, where Unsafe/Arena native allocations are counted. */
-    static long otherCommitted() throws Exception {
-        String summary = (String) ManagementFactory.getPlatformMBeanServer().invoke(
-                new ObjectName("com.sun.management:type=DiagnosticCommand"), "vmNativeMemory",
-                new Object[] {new String[] {"summary", "scale=b"}}, new String[] {String[].class.getName()});
-        Matcher m = Pattern.compile("-\\s+Other \\(reserved=\\d+, committed=(\\d+)\\)").matcher(summary);
-        if (!m.find()) {
-            throw new IllegalStateException("no 'Other' category in the NMT summary:\n" + summary);
-        }
-        return Long.parseLong(m.group(1));
     }
 }

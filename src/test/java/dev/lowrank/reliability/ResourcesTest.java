@@ -16,8 +16,9 @@ import dev.lowrank.matrix.DuplicatePolicy;
 import dev.lowrank.model.FactorModel;
 import dev.lowrank.model.Initializer;
 import dev.lowrank.parallel.Parallel;
+import dev.lowrank.testkit.ChildJvm;
 import dev.lowrank.train.Als;
-import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -50,13 +51,8 @@ class ResourcesTest {
 
     /** Runs {@link LeakCycles} in a child JVM with NMT on; returns {before, after}. */
     private static long[] leakRun(int cycles) throws Exception {
-        String launcher = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = new ArrayList<>(List.of(launcher, "-XX:NativeMemoryTracking=summary",
-                "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"),
-                LeakCycles.class.getName(), Integer.toString(cycles)));
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        assertEquals(0, p.waitFor(), out);
+        String out = ChildJvm.run(Duration.ofSeconds(600), List.of("-XX:NativeMemoryTracking=summary", "--add-modules",
+                "jdk.incubator.vector"), LeakCycles.class, Integer.toString(cycles)).stdoutIfSucceeded();
         Matcher m = Pattern.compile("before=(\\d+) after=(\\d+)").matcher(out);
         assertTrue(m.find(), out);
         return new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2))};

@@ -58,8 +58,13 @@ public interface KernelProvider {
     /** Rows {@code [rowStart, rowEnd)} of C = alpha·A·B + beta·C (A sparse); with beta = 0 C is not read. */
     void spmm(float alpha, CsrMatrix a, DenseMatrix b, float beta, DenseMatrix c, int rowStart, int rowEnd);
 
-    /** For every stored (i, j) at position p of {@code pattern}'s rows [rowStart, rowEnd): out[p] = u_i·v_j. */
-    void sddmm(CsrMatrix pattern, DenseMatrix u, DenseMatrix v, MemorySegment outValues, int rowStart, int rowEnd);
+    /**
+     * For every stored (i, j) at position p of {@code pattern}'s rows [rowStart, rowEnd):
+     * out[p − outBase] = u_i·v_j (outBase 0 for an out with the pattern's structure, the rows' first
+     * position for a scratch that holds only these rows).
+     */
+    void sddmm(CsrMatrix pattern, DenseMatrix u, DenseMatrix v, MemorySegment outValues, long outBase, int rowStart,
+               int rowEnd);
 
     /**
      * Solves M·x = b for a symmetric positive-definite n×n M by Cholesky (M = RᵀR, R upper). M is

@@ -124,7 +124,8 @@ public final class ScalarKernels implements KernelProvider {
     }
 
     @Override
-    public void sddmm(CsrMatrix pattern, DenseMatrix u, DenseMatrix v, MemorySegment outValues, int rowStart, int rowEnd) {
+    public void sddmm(CsrMatrix pattern, DenseMatrix u, DenseMatrix v, MemorySegment outValues, long outBase,
+                      int rowStart, int rowEnd) {
         MemorySegment offsets = pattern.rowOffsets();
         MemorySegment cols = pattern.columnIndices();
         MemorySegment us = u.segment();
@@ -134,7 +135,7 @@ public final class ScalarKernels implements KernelProvider {
             long end = offsets.getAtIndex(JAVA_LONG, i + 1L);
             for (long p = offsets.getAtIndex(JAVA_LONG, i); p < end; p++) {
                 int j = cols.getAtIndex(JAVA_INT, p);
-                outValues.setAtIndex(JAVA_FLOAT, p, dot(us, u.offset(i, 0), vs, v.offset(j, 0), k));
+                outValues.setAtIndex(JAVA_FLOAT, p - outBase, dot(us, u.offset(i, 0), vs, v.offset(j, 0), k));
             }
         }
     }

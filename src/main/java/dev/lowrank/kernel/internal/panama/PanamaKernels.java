@@ -1152,7 +1152,8 @@ public final class PanamaKernels implements KernelProvider {
      * path with the same summation order, so every entry is the same whatever block computes it.
      */
     @Override
-    public void sddmm(CsrMatrix pattern, DenseMatrix u, DenseMatrix v, MemorySegment outValues, int rowStart, int rowEnd) {
+    public void sddmm(CsrMatrix pattern, DenseMatrix u, DenseMatrix v, MemorySegment outValues, long outBase,
+                      int rowStart, int rowEnd) {
         MemorySegment offsets = pattern.rowOffsets();
         MemorySegment cols = pattern.columnIndices();
         MemorySegment us = u.segment();
@@ -1163,7 +1164,7 @@ public final class PanamaKernels implements KernelProvider {
             for (int i = rowStart; i < rowEnd; i++) {
                 long end = offsets.getAtIndex(JAVA_LONG, i + 1L);
                 for (long p = offsets.getAtIndex(JAVA_LONG, i); p < end; p++) {
-                    outValues.setAtIndex(JAVA_FLOAT, p, 0f);
+                    outValues.setAtIndex(JAVA_FLOAT, p - outBase, 0f);
                 }
             }
             return;
@@ -1172,11 +1173,12 @@ public final class PanamaKernels implements KernelProvider {
         // is added to out in chunk order.
         int whole = k / L;
         for (int c0 = 0; c0 < whole; c0 += 8) {
-            sddmmWhole(offsets, cols, us, u, vs, vRowBytes, outValues, c0 * L, Math.min(8, whole - c0), c0 > 0,
-                    rowStart, rowEnd);
+            sddmmWhole(offsets, cols, us, u, vs, vRowBytes, outValues, outBase, c0 * L, Math.min(8, whole - c0),
+                    c0 > 0, rowStart, rowEnd);
         }
         if (k % L != 0) {
-            sddmmTail(offsets, cols, us, u, vs, vRowBytes, outValues, whole * L, k, whole > 0, rowStart, rowEnd);
+            sddmmTail(offsets, cols, us, u, vs, vRowBytes, outValues, outBase, whole * L, k, whole > 0, rowStart,
+                    rowEnd);
         }
     }
 
@@ -1185,8 +1187,8 @@ public final class PanamaKernels implements KernelProvider {
      * µops even with every lane on); {@code accumulate} adds to out instead of overwriting it.
      */
     private static void sddmmWhole(MemorySegment offsets, MemorySegment cols, MemorySegment us, DenseMatrix u,
-                                   MemorySegment vs, long vRowBytes, MemorySegment outValues, int j0, int vectors,
-                                   boolean accumulate, int rowStart, int rowEnd) {
+                                   MemorySegment vs, long vRowBytes, MemorySegment outValues, long outBase, int j0,
+                                   int vectors, boolean accumulate, int rowStart, int rowEnd) {
         FloatVector zero = FloatVector.zero(S);
         for (int i = rowStart; i < rowEnd; i++) {
             long start = offsets.getAtIndex(JAVA_LONG, i);
@@ -1221,7 +1223,7 @@ public final class PanamaKernels implements KernelProvider {
                 lanes = L > 4 ? lanes.add(lanes.rearrange(ROT4)) : lanes;
                 lanes = L > 2 ? lanes.add(lanes.rearrange(ROT2)) : lanes;
                 float dot = lanes.add(lanes.rearrange(ROT1)).lane(0);
-                outValues.setAtIndex(JAVA_FLOAT, p, accumulate ? outValues.getAtIndex(JAVA_FLOAT, p) + dot : dot);
+                outValues.setAtIndex(JAVA_FLOAT, p - outBase, accumulate ? outValues.getAtIndex(JAVA_FLOAT, p - outBase) + dot : dot);
             }
         }
     }
@@ -1231,8 +1233,8 @@ public final class PanamaKernels implements KernelProvider {
      * matrix's row padding may hold anything). A separate pass so the whole-vector loop stays mask-free.
      */
     private static void sddmmTail(MemorySegment offsets, MemorySegment cols, MemorySegment us, DenseMatrix u,
-                                  MemorySegment vs, long vRowBytes, MemorySegment outValues, int j0, int k,
-                                  boolean accumulate, int rowStart, int rowEnd) {
+                                  MemorySegment vs, long vRowBytes, MemorySegment outValues, long outBase, int j0,
+                                  int k, boolean accumulate, int rowStart, int rowEnd) {
         VectorMask<Float> mask = S.indexInRange(j0, k);
         long jb = (long) j0 * Float.BYTES;
         for (int i = rowStart; i < rowEnd; i++) {
@@ -1249,7 +1251,7 @@ public final class PanamaKernels implements KernelProvider {
                 lanes = L > 4 ? lanes.add(lanes.rearrange(ROT4)) : lanes;
                 lanes = L > 2 ? lanes.add(lanes.rearrange(ROT2)) : lanes;
                 float dot = lanes.add(lanes.rearrange(ROT1)).lane(0);
-                outValues.setAtIndex(JAVA_FLOAT, p, accumulate ? outValues.getAtIndex(JAVA_FLOAT, p) + dot : dot);
+                outValues.setAtIndex(JAVA_FLOAT, p - outBase, accumulate ? outValues.getAtIndex(JAVA_FLOAT, p - outBase) + dot : dot);
             }
         }
     }
