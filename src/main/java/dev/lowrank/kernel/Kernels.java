@@ -51,6 +51,12 @@ public final class Kernels {
     /** At most this many partial Gram triangles per call (tall matrices get taller blocks). */
     private static final int GRAM_MAX_BLOCKS = 64;
     /**
+     * Rows of C per Gram panel: a multiple of both register tiles' heights (6, 8) and widths (2L, 3L for
+     * L = 4, 8, 16), so that no tile straddles a panel's first column; smaller panels skip more of the
+     * lower triangle but pack B more often (its columns from the panel's first one rightwards).
+     */
+    private static final int GRAM_PANEL_ROWS = 48;
+    /**
      * Block partials (Gram, split-K GEMM) up to 4 MB are kept per calling thread (Gram: k ≤ 128 at 64
      * blocks); larger ones are not.
      */
@@ -521,9 +527,10 @@ public final class Kernels {
 
     /**
      * The Gramian C = AᵀA (k×k for an m×k A), written whole and exactly symmetric. Each fixed block of
-     * rows contributes its own AᵀA through the GEMM micro-kernel (measured 2.5–6× faster than rank-1
-     * updates of one triangle, although it computes both triangles); the blocks are added in double in
-     * block order and the upper triangle is mirrored.
+     * rows contributes the upper triangle of its own AᵀA through the GEMM micro-kernel (measured 2.5–6×
+     * faster than rank-1 updates of one triangle): row panels of GRAM_PANEL_ROWS rows from the diagonal
+     * rightwards, so only the diagonal squares' lower halves are computed for nothing. The blocks are
+     * added in double in block order and the upper triangle is mirrored.
      */
     public void gram(DenseMatrix a, DenseMatrix c) {
         requireOpen(a, "A");
@@ -576,8 +583,12 @@ public final class Kernels {
         @Override
         public void run(int b) {
             int k = a.cols();
-            provider.gemm(true, false, 1f, a, a, b * blockRows, Math.min(a.rows(), (b + 1) * blockRows), 0f,
-                    partials[b], 0, k, 0, k);
+            int from = b * blockRows;
+            int to = Math.min(a.rows(), (b + 1) * blockRows);
+            for (int r0 = 0; r0 < k; r0 += GRAM_PANEL_ROWS) {
+                provider.gemm(true, false, 1f, a, a, from, to, 0f, partials[b], r0, Math.min(k, r0 + GRAM_PANEL_ROWS),
+                        r0, k);
+            }
         }
 
         @Override
