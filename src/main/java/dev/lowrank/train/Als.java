@@ -109,28 +109,86 @@ public final class Als {
             }
             requireNonNegative(data.byUser());
         }
-        int k = model.rank();
         EpochRecorder recorder = stop.start();
         try (Run run = new Run(model, data)) {
+            // What a divergence or a singular row system restores: first the starting parameters, then
+            // those after each finite iteration.
+            Snapshot last = new Snapshot(model);
             boolean done = false;
             while (!done) {
                 long start = System.nanoTime();
-                if (model.hasBiases()) {
-                    run.updateGlobalBias();
+                double value;
+                try {
+                    value = run.iterate(recorder.nextEpoch());
+                } catch (ArithmeticException e) {
+                    // The half-steps write the model in place, so a failure leaves part of an iteration behind.
+                    last.restoreInto(model);
+                    throw e;
                 }
-                run.halfStep(data.byUser(), model.userFactors(), model.itemFactors(),
-                        model.hasBiases() ? model.userBiases() : null, model.hasBiases() ? model.itemBiases() : null, "user");
-                run.halfStep(data.byItem(), model.itemFactors(), model.userFactors(),
-                        model.hasBiases() ? model.itemBiases() : null, model.hasBiases() ? model.userBiases() : null, "item");
-                double value = reportObjective ? run.objective() : Double.NaN;
-                if (reportObjective && !Double.isFinite(value)) {
-                    throw new ArithmeticException("ALS diverged at iteration " + recorder.nextEpoch() + ": the objective is "
-                            + value + " at rank " + k + "; the data or the weights overflow float (raise the regularization)");
+                done = recorder.record(value, reportObjective ? run.gradientNorm() : Double.NaN, Double.NaN,
+                        (System.nanoTime() - start) * 1e-9);
+                if (!done) {
+                    last.take(model);
                 }
-                done = recorder.record(value, reportObjective ? run.gradientNorm() : Double.NaN, Double.NaN, (System.nanoTime() - start) * 1e-9);
             }
         }
         return recorder.history();
+    }
+
+    /**
+     * The model's parameters after the last finite iteration, held on the heap so that the fit's
+     * off-heap footprint (what the benchmarks budget) does not grow: one copy of U, V and the biases,
+     * taken and restored by bulk row copies, O((m + n)·k) per iteration against an iteration's O(nnz·k).
+     */
+    private static final class Snapshot {
+        final float[] u;
+        final float[] v;
+        final float[] userBias;
+        final float[] itemBias;
+        float mu;
+
+        Snapshot(FactorModel model) {
+            u = new float[Math.multiplyExact(model.users(), model.rank())];
+            v = new float[Math.multiplyExact(model.items(), model.rank())];
+            userBias = model.hasBiases() ? new float[model.users()] : null;
+            itemBias = model.hasBiases() ? new float[model.items()] : null;
+            take(model);
+        }
+
+        void take(FactorModel model) {
+            save(model.userFactors(), u);
+            save(model.itemFactors(), v);
+            if (model.hasBiases()) {
+                save(model.userBiases(), userBias);
+                save(model.itemBiases(), itemBias);
+                mu = model.globalBias();
+            }
+        }
+
+        void restoreInto(FactorModel model) {
+            load(u, model.userFactors());
+            load(v, model.itemFactors());
+            if (model.hasBiases()) {
+                load(userBias, model.userBiases());
+                load(itemBias, model.itemBiases());
+                model.setGlobalBias(mu);
+            }
+        }
+
+        /** Row by row: the matrix's rows are padded (row stride), the snapshot's are not. */
+        private static void save(DenseMatrix x, float[] to) {
+            int k = x.cols();
+            for (int i = 0; i < x.rows(); i++) {
+                MemorySegment.copy(x.segment(), ValueLayout.JAVA_FLOAT, x.offset(i, 0), to, i * k, k);
+            }
+        }
+
+        private static void load(float[] from, DenseMatrix x) {
+            int k = x.cols();
+            for (int i = 0; i < x.rows(); i++) {
+                MemorySegment.copy(from, i * k, x.segment(), ValueLayout.JAVA_FLOAT, x.offset(i, 0), k);
+            }
+        }
     }
 
     private static void requireNonNegative(CsrMatrix a) {
@@ -225,6 +283,8 @@ public final class Als {
         final double[] itemDots;
         boolean itemDotsValid;
         final RowSolver rowSolver;
+        /** The iteration running (1-based), for the messages of the row solves. */
+        int iteration;
 
         Run(FactorModel model, Observations data) {
             this.model = model;
@@ -264,15 +324,44 @@ public final class Als {
         }
 
         /**
-         * μ ← mean over Ω of a_ij − b_i − c_j − u_i·v_j: its exact minimiser (μ is not penalised). The
+         * One iteration (μ, the user half-step, the item half-step); returns the objective after it, NaN
+         * when not reported. Every parameter is checked as it is computed (each is rewritten every
+         * iteration), so a non-finite value stops the fit with {@link TrainingDivergedException} before
+         * it can spread, whether or not the objective is reported.
+         */
+        double iterate(int iteration) {
+            this.iteration = iteration;
+            if (model.hasBiases()) {
+                float mu = globalBiasMinimiser();
+                if (!Float.isFinite(mu)) {
+                    throw TrainingDivergedException.als(iteration, Double.NaN, "the global bias μ came out " + mu);
+                }
+                model.setGlobalBias(mu);
+            }
+            halfStep(data.byUser(), model.userFactors(), model.itemFactors(),
+                    model.hasBiases() ? model.userBiases() : null, model.hasBiases() ? model.itemBiases() : null, "user");
+            halfStep(data.byItem(), model.itemFactors(), model.userFactors(),
+                    model.hasBiases() ? model.itemBiases() : null, model.hasBiases() ? model.userBiases() : null, "item");
+            if (!reportObjective) {
+                return Double.NaN;
+            }
+            double value = objective();
+            if (!Double.isFinite(value)) {
+                throw TrainingDivergedException.als(iteration, value, "the objective is " + value
+                        + " although every parameter is finite (a prediction or a squared error overflows float)");
+            }
+            return value;
+        }
+
+        /**
+         * The new μ: the mean over Ω of a_ij − b_i − c_j − u_i·v_j, its exact minimiser (μ is not penalised). The
          * scores are not stored (that would be 4·nnz bytes, a fifth of the fit's off-heap budget): per user,
          * Σ_j u_i·v_j = u_i·(Σ_j v_j), one pass over the row (normalRhs with unit targets) and one dot.
          */
-        void updateGlobalBias() {
+        float globalBiasMinimiser() {
             CsrMatrix a = data.byUser();
             if (a.nnz() == 0) {
-                model.setGlobalBias(0f);
-                return;
+                return 0f;
             }
             MemorySegment offsets = a.rowOffsets();
             MemorySegment cols = a.columnIndices();
@@ -321,7 +410,7 @@ public final class Als {
                     sum -= d;
                 }
             }
-            model.setGlobalBias((float) (sum / a.nnz()));
+            return (float) (sum / a.nnz());
         }
 
         /** A worker's workspace: an idle one, or a new one (at most one per worker thread per fit). */
@@ -412,10 +501,23 @@ public final class Als {
                 }
             };
             if (!solved) {
-                throw new ArithmeticException("the normal equations of " + side + " " + i + " (" + (end - start)
-                        + " observations, rank " + rank + ") are singular; use a positive factor regularization");
+                String row = rowName(side, i, end - start);
+                // CG fails only on a non-finite residual or curvature; a factorisation, also on a finite
+                // system that is not positive definite, which keeps its own message.
+                if (rowSolver.kind() == RowSolver.Kind.CONJUGATE_GRADIENT
+                        || !allFinite(ws.system, dim * dim) || !allFinite(rhs, dim)) {
+                    throw TrainingDivergedException.als(iteration, Double.NaN, "the normal equations of " + row
+                            + " overflow float");
+                }
+                throw new ArithmeticException("the normal equations of " + row
+                        + " are singular; use a positive factor regularization");
             }
             float[] result = rowSolver.kind() == RowSolver.Kind.CONJUGATE_GRADIENT ? ws.x : rhs;
+            if (!allFinite(result, dim)) {
+                throw TrainingDivergedException.als(iteration, Double.NaN, "the solution of " + rowName(side, i, end - start)
+                        + " is not finite (" + (offset == 1 ? "bias " + result[0] + ", " : "") + "factors "
+                        + java.util.Arrays.toString(java.util.Arrays.copyOfRange(result, offset, dim)) + ")");
+            }
             if (xBias != null) {
                 xBias.set(0, i, result[0]);
             }
@@ -427,6 +529,10 @@ public final class Als {
                 }
                 itemDots[i] = d;
             }
+        }
+
+        private String rowName(String side, int i, long observations) {
+            return side + " " + i + " (" + observations + " observations, rank " + rank + ")";
         }
 
         /**
@@ -541,7 +647,8 @@ public final class Als {
          * {@code steps} CG iterations on the row's normal equations, from the row's current value (the
          * warm start), with the matrix applied matrix-free. CG minimises the row's quadratic over a
          * growing Krylov space around the start, so every step lowers (never raises) the half-step
-         * objective. Scalars are reduced in double, in index order. The result is left in ws.x.
+         * objective. Scalars are reduced in double, in index order. The result is left in ws.x. Returns
+         * false when the residual or a curvature is not finite (the system overflowed float).
          */
         private boolean conjugateGradient(CsrMatrix a, int i, DenseMatrix x, DenseMatrix y, DenseMatrix xBias,
                                           float rhoF, float rhoB, Workspace ws) {
@@ -560,6 +667,11 @@ public final class Als {
                 r[c] = b[c] - ap[c];
                 p[c] = r[c];
                 rr += (double) r[c] * r[c];
+            }
+            if (!Double.isFinite(rr)) {
+                // An infinite right-hand side: without this, the loop below would take no step at all and
+                // silently keep the warm start.
+                return false;
             }
             // Below a residual of float rounding (relative to the start) further steps only add noise.
             double floor = rr * 1e-14;
@@ -696,6 +808,25 @@ public final class Als {
             }
             closeAll(made, null);
         }
+    }
+
+    /** Whether x[0, n) is finite: x − x is 0 for a finite x and NaN otherwise; four sums keep the adds independent. */
+    private static boolean allFinite(float[] x, int n) {
+        float s0 = 0f;
+        float s1 = 0f;
+        float s2 = 0f;
+        float s3 = 0f;
+        int t = 0;
+        for (; t + 3 < n; t += 4) {
+            s0 += x[t] - x[t];
+            s1 += x[t + 1] - x[t + 1];
+            s2 += x[t + 2] - x[t + 2];
+            s3 += x[t + 3] - x[t + 3];
+        }
+        for (; t < n; t++) {
+            s0 += x[t] - x[t];
+        }
+        return s0 + s1 + s2 + s3 == 0f;
     }
 
     private static long longestRow(CsrMatrix a) {
