@@ -98,6 +98,12 @@ public final class Als {
     /**
      * Trains {@code model} in place on the observed entries; returns the objective per iteration.
      * The model's kernels are not used: this object's are.
+     *
+     * @throws TrainingDivergedException if an iteration makes a parameter, a row system or the reported
+     *     objective non-finite (float overflow); the model then holds the parameters after the last finite
+     *     iteration, or its starting parameters
+     * @throws ArithmeticException if a row's normal equations are singular; the model is restored likewise
+     * @throws TrainingInterruptedException if the thread is interrupted; the model holds the last finished iteration
      */
     public History fit(FactorModel model, Observations data) {
         Objects.requireNonNull(model, "model");
