@@ -57,6 +57,8 @@ public final class Als {
      * gathered again chunk by chunk for each product.
      */
     private static final int MAX_PANEL_FLOATS = 1 << 23;
+    /** Floats per chunk of the heap snapshot of the parameters (64 MiB): Java arrays hold at most 2^31. */
+    private static final int SNAPSHOT_CHUNK_FLOATS = 1 << 24;
     /** Target work (multiply-adds) per parallel block of rows. */
     private static final long BLOCK_WORK = 1L << 20;
 
@@ -72,6 +74,8 @@ public final class Als {
     private final boolean reportObjective;
     /** {@link #MAX_PANEL_FLOATS}, or less in a test that reaches the chunked path on small data. */
     private final int panelFloatsCap;
+    /** {@link #SNAPSHOT_CHUNK_FLOATS}, or less in a test that splits a small model's snapshot. */
+    private final int snapshotChunkFloats;
 
     private Als(Builder b) {
         this.stop = b.stop;
@@ -84,6 +88,7 @@ public final class Als {
         this.weighted = b.weighted;
         this.reportObjective = b.reportObjective;
         this.panelFloatsCap = b.panelFloatsCap;
+        this.snapshotChunkFloats = b.snapshotChunkFloats;
     }
 
     /** Explicit-feedback ALS with λ1 = 1, λ2 = 0, ρ = 0.1 on factors and biases, 10 iterations. */
@@ -119,7 +124,7 @@ public final class Als {
         try (Run run = new Run(model, data)) {
             // What a divergence or a singular row system restores: first the starting parameters, then
             // those after each finite iteration.
-            Snapshot last = new Snapshot(model);
+            Snapshot last = new Snapshot(model, snapshotChunkFloats);
             boolean done = false;
             while (!done) {
                 long start = System.nanoTime();
@@ -128,7 +133,11 @@ public final class Als {
                     value = run.iterate(recorder.nextEpoch());
                 } catch (ArithmeticException e) {
                     // The half-steps write the model in place, so a failure leaves part of an iteration behind.
-                    last.restoreInto(model);
+                    try {
+                        last.restoreInto(model);
+                    } catch (RuntimeException restoring) {
+                        e.addSuppressed(restoring);
+                    }
                     throw e;
                 }
                 done = recorder.record(value, reportObjective ? run.gradientNorm() : Double.NaN, Double.NaN,
@@ -145,19 +154,23 @@ public final class Als {
      * The model's parameters after the last finite iteration, held on the heap so that the fit's
      * off-heap footprint (what the benchmarks budget) does not grow: one copy of U, V and the biases,
      * taken and restored by bulk row copies, O((m + n)·k) per iteration against an iteration's O(nnz·k).
+     * Each matrix is kept in chunks of whole rows, so a model of more than 2^31 floats fits too.
      */
     private static final class Snapshot {
-        final float[] u;
-        final float[] v;
-        final float[] userBias;
-        final float[] itemBias;
+        /** Floats per chunk, or one row if a row is longer. */
+        final int chunkFloats;
+        final float[][] u;
+        final float[][] v;
+        final float[][] userBias;
+        final float[][] itemBias;
         float mu;
 
-        Snapshot(FactorModel model) {
-            u = new float[Math.multiplyExact(model.users(), model.rank())];
-            v = new float[Math.multiplyExact(model.items(), model.rank())];
-            userBias = model.hasBiases() ? new float[model.users()] : null;
-            itemBias = model.hasBiases() ? new float[model.items()] : null;
+        Snapshot(FactorModel model, int chunkFloats) {
+            this.chunkFloats = chunkFloats;
+            u = allocate(model.userFactors());
+            v = allocate(model.itemFactors());
+            userBias = model.hasBiases() ? allocate(model.userBiases()) : null;
+            itemBias = model.hasBiases() ? allocate(model.itemBiases()) : null;
             take(model);
         }
 
@@ -181,18 +194,36 @@ public final class Als {
             }
         }
 
+        private int rowsPerChunk(DenseMatrix x) {
+            return Math.max(1, chunkFloats / Math.max(1, x.cols()));
+        }
+
+        private float[][] allocate(DenseMatrix x) {
+            int perChunk = rowsPerChunk(x);
+            float[][] chunks = new float[(int) (((long) x.rows() + perChunk - 1) / perChunk)][];
+            for (int c = 0; c < chunks.length; c++) {
+                int rows = Math.min(perChunk, x.rows() - c * perChunk);
+                chunks[c] = new float[Math.multiplyExact(rows, x.cols())];
+            }
+            return chunks;
+        }
+
         /** Row by row: the matrix's rows are padded (row stride), the snapshot's are not. */
-        private static void save(DenseMatrix x, float[] to) {
+        private void save(DenseMatrix x, float[][] to) {
             int k = x.cols();
+            int perChunk = rowsPerChunk(x);
             for (int i = 0; i < x.rows(); i++) {
-                MemorySegment.copy(x.segment(), ValueLayout.JAVA_FLOAT, x.offset(i, 0), to, i * k, k);
+                MemorySegment.copy(x.segment(), ValueLayout.JAVA_FLOAT, x.offset(i, 0), to[i / perChunk],
+                        (i % perChunk) * k, k);
             }
         }
 
-        private static void load(float[] from, DenseMatrix x) {
+        private void load(float[][] from, DenseMatrix x) {
             int k = x.cols();
+            int perChunk = rowsPerChunk(x);
             for (int i = 0; i < x.rows(); i++) {
-                MemorySegment.copy(from, i * k, x.segment(), ValueLayout.JAVA_FLOAT, x.offset(i, 0), k);
+                MemorySegment.copy(from[i / perChunk], (i % perChunk) * k, x.segment(), ValueLayout.JAVA_FLOAT,
+                        x.offset(i, 0), k);
             }
         }
     }
@@ -896,6 +927,7 @@ public final class Als {
         private boolean weighted;
         private boolean reportObjective = true;
         private int panelFloatsCap = MAX_PANEL_FLOATS;
+        private int snapshotChunkFloats = SNAPSHOT_CHUNK_FLOATS;
 
         private Builder() {
         }
@@ -906,6 +938,15 @@ public final class Als {
                 throw new IllegalArgumentException("panel capacity = " + floats + " floats but must be positive");
             }
             this.panelFloatsCap = floats;
+            return this;
+        }
+
+        /** Splits the parameters' snapshot into chunks of this many floats (tests only: several chunks on small data). */
+        Builder snapshotChunkFloats(int floats) {
+            if (floats < 1) {
+                throw new IllegalArgumentException("snapshot chunk = " + floats + " floats but must be positive");
+            }
+            this.snapshotChunkFloats = floats;
             return this;
         }
 

@@ -3,6 +3,7 @@ package dev.lowrank.train;
 import static dev.lowrank.testkit.Expect.fails;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lowrank.kernel.Backend;
@@ -171,6 +172,30 @@ class AlsDivergenceTest {
             }
             assertSameParameters(twoIterations, parameters(model), s + ": " + e.getMessage());
         }
+    }
+
+    /** The snapshot in chunks of 3 rows of U and V (the last one partial) and of one bias row each. */
+    @Test
+    void aSnapshotInSeveralChunksRestoresTheSameBits() {
+        for (Backend backend : Backend.values()) {
+            Kernels kernels = Kernels.of(backend, Parallel.sequential());
+            Setup s = new Setup(backend, RowSolver.cholesky(), Flavour.BIASES, false);
+            float[][] twoIterations;
+            try (CsrMatrix a = ratings(1f); Observations data = Observations.of(a); FactorModel clean = model(s, kernels)) {
+                builder(s, kernels).maxIterations(2).build().fit(clean, data);
+                twoIterations = parameters(clean);
+            }
+            try (CsrMatrix a = ratings(1f); Observations data = Observations.of(a); FactorModel model = model(s, kernels)) {
+                TrainingDivergedException e = fails(TrainingDivergedException.class,
+                        () -> builder(s, kernels).snapshotChunkFloats(3 * RANK + 1).maxIterations(10).listener(r -> {
+                            if (r.epoch() == 2) {
+                                scale(data, 1e37f);
+                            }
+                        }).build().fit(model, data), "training diverged at ALS iteration 3: ");
+                assertSameParameters(twoIterations, parameters(model), backend + ": " + e.getMessage());
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> Als.builder().snapshotChunkFloats(0));
     }
 
     /** Several row blocks on two threads: the row that overflows stops its worker, the others finish first. */
