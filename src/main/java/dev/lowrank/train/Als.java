@@ -57,6 +57,8 @@ public final class Als {
      * gathered again chunk by chunk for each product.
      */
     private static final int MAX_PANEL_FLOATS = 1 << 23;
+    /** Floats per chunk of the heap snapshot of the parameters (64 MiB): Java arrays hold at most 2^31. */
+    private static final int SNAPSHOT_CHUNK_FLOATS = 1 << 24;
     /** Target work (multiply-adds) per parallel block of rows. */
     private static final long BLOCK_WORK = 1L << 20;
 
@@ -72,6 +74,8 @@ public final class Als {
     private final boolean reportObjective;
     /** {@link #MAX_PANEL_FLOATS}, or less in a test that reaches the chunked path on small data. */
     private final int panelFloatsCap;
+    /** {@link #SNAPSHOT_CHUNK_FLOATS}, or less in a test that splits a small model's snapshot. */
+    private final int snapshotChunkFloats;
 
     private Als(Builder b) {
         this.stop = b.stop;
@@ -84,6 +88,7 @@ public final class Als {
         this.weighted = b.weighted;
         this.reportObjective = b.reportObjective;
         this.panelFloatsCap = b.panelFloatsCap;
+        this.snapshotChunkFloats = b.snapshotChunkFloats;
     }
 
     /** Explicit-feedback ALS with λ1 = 1, λ2 = 0, ρ = 0.1 on factors and biases, 10 iterations. */
@@ -98,6 +103,12 @@ public final class Als {
     /**
      * Trains {@code model} in place on the observed entries; returns the objective per iteration.
      * The model's kernels are not used: this object's are.
+     *
+     * @throws TrainingDivergedException if an iteration makes a parameter, a row system or the reported
+     *     objective non-finite (float overflow); the model then holds the parameters after the last finite
+     *     iteration, or its starting parameters
+     * @throws ArithmeticException if a row's normal equations are singular; the model is restored likewise
+     * @throws TrainingInterruptedException if the thread is interrupted; the model holds the last finished iteration
      */
     public History fit(FactorModel model, Observations data) {
         Objects.requireNonNull(model, "model");
@@ -109,29 +120,112 @@ public final class Als {
             }
             requireNonNegative(data.byUser());
         }
-        int k = model.rank();
         EpochRecorder recorder = stop.start();
         try (Run run = new Run(model, data)) {
+            // What a divergence or a singular row system restores: first the starting parameters, then
+            // those after each finite iteration.
+            Snapshot last = new Snapshot(model, snapshotChunkFloats);
             boolean done = false;
             while (!done) {
                 long start = System.nanoTime();
-                if (model.hasBiases()) {
-                    run.updateGlobalBias();
-                }
-                run.halfStep(data.byUser(), model.userFactors(), model.itemFactors(),
-                        model.hasBiases() ? model.userBiases() : null, model.hasBiases() ? model.itemBiases() : null, "user");
-                run.halfStep(data.byItem(), model.itemFactors(), model.userFactors(),
-                        model.hasBiases() ? model.itemBiases() : null, model.hasBiases() ? model.userBiases() : null, "item");
-                double value = reportObjective ? run.objective() : Double.NaN;
-                if (reportObjective && !Double.isFinite(value)) {
-                    throw new ArithmeticException("ALS diverged at iteration " + recorder.nextEpoch() + ": the objective is "
-                            + value + " at rank " + k + "; the data or the weights overflow float (raise the regularization)");
+                double value;
+                try {
+                    value = run.iterate(recorder.nextEpoch());
+                } catch (ArithmeticException e) {
+                    // The half-steps write the model in place, so a failure leaves part of an iteration behind.
+                    try {
+                        last.restoreInto(model);
+                    } catch (RuntimeException restoring) {
+                        e.addSuppressed(restoring);
+                    }
+                    throw e;
                 }
                 // No gradient norm: it would take Rᵀ (4 more bytes per rating) and two more sparse products.
                 done = recorder.record(value, Double.NaN, Double.NaN, (System.nanoTime() - start) * 1e-9);
+                if (!done) {
+                    last.take(model);
+                }
             }
         }
         return recorder.history();
+    }
+
+    /**
+     * The model's parameters after the last finite iteration, held on the heap so that the fit's
+     * off-heap footprint (what the benchmarks budget) does not grow: one copy of U, V and the biases,
+     * taken and restored by bulk row copies, O((m + n)·k) per iteration against an iteration's O(nnz·k).
+     * Each matrix is kept in chunks of whole rows, so a model of more than 2^31 floats fits too.
+     */
+    private static final class Snapshot {
+        /** Floats per chunk, or one row if a row is longer. */
+        final int chunkFloats;
+        final float[][] u;
+        final float[][] v;
+        final float[][] userBias;
+        final float[][] itemBias;
+        float mu;
+
+        Snapshot(FactorModel model, int chunkFloats) {
+            this.chunkFloats = chunkFloats;
+            u = allocate(model.userFactors());
+            v = allocate(model.itemFactors());
+            userBias = model.hasBiases() ? allocate(model.userBiases()) : null;
+            itemBias = model.hasBiases() ? allocate(model.itemBiases()) : null;
+            take(model);
+        }
+
+        void take(FactorModel model) {
+            save(model.userFactors(), u);
+            save(model.itemFactors(), v);
+            if (model.hasBiases()) {
+                save(model.userBiases(), userBias);
+                save(model.itemBiases(), itemBias);
+                mu = model.globalBias();
+            }
+        }
+
+        void restoreInto(FactorModel model) {
+            load(u, model.userFactors());
+            load(v, model.itemFactors());
+            if (model.hasBiases()) {
+                load(userBias, model.userBiases());
+                load(itemBias, model.itemBiases());
+                model.setGlobalBias(mu);
+            }
+        }
+
+        private int rowsPerChunk(DenseMatrix x) {
+            return Math.max(1, chunkFloats / Math.max(1, x.cols()));
+        }
+
+        private float[][] allocate(DenseMatrix x) {
+            int perChunk = rowsPerChunk(x);
+            float[][] chunks = new float[(int) (((long) x.rows() + perChunk - 1) / perChunk)][];
+            for (int c = 0; c < chunks.length; c++) {
+                int rows = Math.min(perChunk, x.rows() - c * perChunk);
+                chunks[c] = new float[Math.multiplyExact(rows, x.cols())];
+            }
+            return chunks;
+        }
+
+        /** Row by row: the matrix's rows are padded (row stride), the snapshot's are not. */
+        private void save(DenseMatrix x, float[][] to) {
+            int k = x.cols();
+            int perChunk = rowsPerChunk(x);
+            for (int i = 0; i < x.rows(); i++) {
+                MemorySegment.copy(x.segment(), ValueLayout.JAVA_FLOAT, x.offset(i, 0), to[i / perChunk],
+                        (i % perChunk) * k, k);
+            }
+        }
+
+        private void load(float[][] from, DenseMatrix x) {
+            int k = x.cols();
+            int perChunk = rowsPerChunk(x);
+            for (int i = 0; i < x.rows(); i++) {
+                MemorySegment.copy(from[i / perChunk], (i % perChunk) * k, x.segment(), ValueLayout.JAVA_FLOAT,
+                        x.offset(i, 0), k);
+            }
+        }
     }
 
     private static void requireNonNegative(CsrMatrix a) {
@@ -227,6 +321,8 @@ public final class Als {
         final double[] itemDots;
         boolean itemDotsValid;
         final RowSolver rowSolver;
+        /** The iteration running (1-based), for the messages of the row solves. */
+        int iteration;
 
         Run(FactorModel model, Observations data) {
             this.model = model;
@@ -269,15 +365,44 @@ public final class Als {
         }
 
         /**
-         * μ ← mean over Ω of a_ij − b_i − c_j − u_i·v_j: its exact minimiser (μ is not penalised). The
+         * One iteration (μ, the user half-step, the item half-step); returns the objective after it, NaN
+         * when not reported. Every parameter is checked as it is computed (each is rewritten every
+         * iteration), so a non-finite value stops the fit with {@link TrainingDivergedException} before
+         * it can spread, whether or not the objective is reported.
+         */
+        double iterate(int iteration) {
+            this.iteration = iteration;
+            if (model.hasBiases()) {
+                float mu = globalBiasMinimiser();
+                if (!Float.isFinite(mu)) {
+                    throw TrainingDivergedException.als(iteration, Double.NaN, "the global bias μ came out " + mu);
+                }
+                model.setGlobalBias(mu);
+            }
+            halfStep(data.byUser(), model.userFactors(), model.itemFactors(),
+                    model.hasBiases() ? model.userBiases() : null, model.hasBiases() ? model.itemBiases() : null, "user");
+            halfStep(data.byItem(), model.itemFactors(), model.userFactors(),
+                    model.hasBiases() ? model.itemBiases() : null, model.hasBiases() ? model.userBiases() : null, "item");
+            if (!reportObjective) {
+                return Double.NaN;
+            }
+            double value = objective();
+            if (!Double.isFinite(value)) {
+                throw TrainingDivergedException.als(iteration, value, "the objective is " + value
+                        + " although every parameter is finite (a prediction or a squared error overflows float)");
+            }
+            return value;
+        }
+
+        /**
+         * The new μ: the mean over Ω of a_ij − b_i − c_j − u_i·v_j, its exact minimiser (μ is not penalised). The
          * scores are not stored (that would be 4·nnz bytes, a fifth of the fit's off-heap budget): per user,
          * Σ_j u_i·v_j = u_i·(Σ_j v_j), one pass over the row (normalRhs with unit targets) and one dot.
          */
-        void updateGlobalBias() {
+        float globalBiasMinimiser() {
             CsrMatrix a = data.byUser();
             if (a.nnz() == 0) {
-                model.setGlobalBias(0f);
-                return;
+                return 0f;
             }
             MemorySegment offsets = a.rowOffsets();
             MemorySegment cols = a.columnIndices();
@@ -326,7 +451,7 @@ public final class Als {
                     sum -= d;
                 }
             }
-            model.setGlobalBias((float) (sum / a.nnz()));
+            return (float) (sum / a.nnz());
         }
 
         /** A worker's workspace: an idle one, or a new one (at most one per worker thread per fit). */
@@ -417,10 +542,23 @@ public final class Als {
                 }
             };
             if (!solved) {
-                throw new ArithmeticException("the normal equations of " + side + " " + i + " (" + (end - start)
-                        + " observations, rank " + rank + ") are singular; use a positive factor regularization");
+                String row = rowName(side, i, end - start);
+                // CG fails only on a non-finite residual or curvature; a factorisation, also on a finite
+                // system that is not positive definite, which keeps its own message.
+                if (rowSolver.kind() == RowSolver.Kind.CONJUGATE_GRADIENT
+                        || !allFinite(ws.system, dim * dim) || !allFinite(rhs, dim)) {
+                    throw TrainingDivergedException.als(iteration, Double.NaN, "the normal equations of " + row
+                            + " overflow float");
+                }
+                throw new ArithmeticException("the normal equations of " + row
+                        + " are singular; use a positive factor regularization");
             }
             float[] result = rowSolver.kind() == RowSolver.Kind.CONJUGATE_GRADIENT ? ws.x : rhs;
+            if (!allFinite(result, dim)) {
+                throw TrainingDivergedException.als(iteration, Double.NaN, "the solution of " + rowName(side, i, end - start)
+                        + " is not finite (" + (offset == 1 ? "bias " + result[0] + ", " : "") + "factors "
+                        + java.util.Arrays.toString(java.util.Arrays.copyOfRange(result, offset, dim)) + ")");
+            }
             if (xBias != null) {
                 xBias.set(0, i, result[0]);
             }
@@ -432,6 +570,10 @@ public final class Als {
                 }
                 itemDots[i] = d;
             }
+        }
+
+        private String rowName(String side, int i, long observations) {
+            return side + " " + i + " (" + observations + " observations, rank " + rank + ")";
         }
 
         /**
@@ -546,7 +688,8 @@ public final class Als {
          * {@code steps} CG iterations on the row's normal equations, from the row's current value (the
          * warm start), with the matrix applied matrix-free. CG minimises the row's quadratic over a
          * growing Krylov space around the start, so every step lowers (never raises) the half-step
-         * objective. Scalars are reduced in double, in index order. The result is left in ws.x.
+         * objective. Scalars are reduced in double, in index order. The result is left in ws.x. Returns
+         * false when the residual or a curvature is not finite (the system overflowed float).
          */
         private boolean conjugateGradient(CsrMatrix a, int i, DenseMatrix x, DenseMatrix y, DenseMatrix xBias,
                                           float rhoF, float rhoB, Workspace ws) {
@@ -565,6 +708,11 @@ public final class Als {
                 r[c] = b[c] - ap[c];
                 p[c] = r[c];
                 rr += (double) r[c] * r[c];
+            }
+            if (!Double.isFinite(rr)) {
+                // An infinite right-hand side: without this, the loop below would take no step at all and
+                // silently keep the warm start.
+                return false;
             }
             // Below a residual of float rounding (relative to the start) further steps only add noise.
             double floor = rr * 1e-14;
@@ -698,6 +846,25 @@ public final class Als {
         }
     }
 
+    /** Whether x[0, n) is finite: x − x is 0 for a finite x and NaN otherwise; four sums keep the adds independent. */
+    private static boolean allFinite(float[] x, int n) {
+        float s0 = 0f;
+        float s1 = 0f;
+        float s2 = 0f;
+        float s3 = 0f;
+        int t = 0;
+        for (; t + 3 < n; t += 4) {
+            s0 += x[t] - x[t];
+            s1 += x[t + 1] - x[t + 1];
+            s2 += x[t + 2] - x[t + 2];
+            s3 += x[t + 3] - x[t + 3];
+        }
+        for (; t < n; t++) {
+            s0 += x[t] - x[t];
+        }
+        return s0 + s1 + s2 + s3 == 0f;
+    }
+
     private static long longestRow(CsrMatrix a) {
         long longest = 0;
         for (int i = 0; i < a.rows(); i++) {
@@ -770,6 +937,7 @@ public final class Als {
         private boolean weighted;
         private boolean reportObjective = true;
         private int panelFloatsCap = MAX_PANEL_FLOATS;
+        private int snapshotChunkFloats = SNAPSHOT_CHUNK_FLOATS;
 
         private Builder() {
         }
@@ -780,6 +948,15 @@ public final class Als {
                 throw new IllegalArgumentException("panel capacity = " + floats + " floats but must be positive");
             }
             this.panelFloatsCap = floats;
+            return this;
+        }
+
+        /** Splits the parameters' snapshot into chunks of this many floats (tests only: several chunks on small data). */
+        Builder snapshotChunkFloats(int floats) {
+            if (floats < 1) {
+                throw new IllegalArgumentException("snapshot chunk = " + floats + " floats but must be positive");
+            }
+            this.snapshotChunkFloats = floats;
             return this;
         }
 
