@@ -46,8 +46,6 @@ public final class Kernels {
     private static final long GEMM_SERIAL_WORK = 1L << 18;
     /** Rows per block of a reduction (Gram, Frobenius dot): fixed, so sums never depend on threads. */
     private static final int REDUCTION_BLOCK_ROWS = 1024;
-    /** From this many gathered rows on, {@link #addGramUpper} uses the packed GEMM kernel (measured, ALS). */
-    private static final int GRAM_GEMM_MIN_ROWS = 48;
     /** At most this many partial Gram triangles per call (tall matrices get taller blocks). */
     private static final int GRAM_MAX_BLOCKS = 64;
     /**
@@ -880,44 +878,20 @@ public final class Kernels {
 
     /**
      * Adds the upper triangle (diagonal included) of R[0, n)ᵀ·R[0, n) to {@code out} (row-major d×d for
-     * d = R's columns), in the calling thread: how ALS and fold-in build a row's normal matrix from its
-     * gathered rows, so both round the same way. Up to {@code GRAM_GEMM_MIN_ROWS} rows go through the
-     * triangle-only update ({@link #gramUpper}); more rows through the packed GEMM kernel, which is faster
-     * although it also computes the lower half (then left out). {@code scratch} (at least d·d floats) and
-     * {@code scratchGram} (d×d) are overwritten; no allocation.
+     * d = R's columns; the lower triangle is not touched), in the calling thread: how ALS and fold-in
+     * build a row's normal matrix from its gathered rows, so both round the same way. Allocates nothing
+     * once the thread's panel has grown to the largest n·d seen.
      */
-    public void addGramUpper(DenseMatrix rows, int n, float[] out, float[] scratch, DenseMatrix scratchGram) {
+    public void addGramUpper(DenseMatrix rows, int n, float[] out) {
         requireOpen(rows, "rows");
-        requireOpen(scratchGram, "scratchGram");
         Objects.checkFromToIndex(0, n, rows.rows());
         int d = rows.cols();
         Objects.requireNonNull(out, "out");
-        Objects.requireNonNull(scratch, "scratch");
-        if (out.length < d * d || scratch.length < d * d) {
-            throw new IllegalArgumentException("out has length " + out.length + " and scratch " + scratch.length
-                    + " but a " + d + "x" + d + " result needs " + d * d);
+        if (out.length < d * d) {
+            throw new IllegalArgumentException("out has length " + out.length + " but a " + d + "x" + d
+                    + " result needs " + d * d);
         }
-        if (scratchGram.rows() != d || scratchGram.cols() != d) {
-            throw new IllegalArgumentException("scratchGram is " + scratchGram.shape() + " but rows is " + rows.shape()
-                    + ": it must be " + d + "x" + d);
-        }
-        requireDisjoint(scratchGram.segment(), "scratchGram", rows.segment(), "rows");
-        if (n < GRAM_GEMM_MIN_ROWS) {
-            provider.gramUpper(rows, 0, n, scratch);
-            for (int e = 0; e < d * d; e++) {
-                out[e] += scratch[e];
-            }
-            return;
-        }
-        provider.gemm(true, false, 1f, rows, rows, 0, n, 0f, scratchGram, 0, d, 0, d);
-        MemorySegment gs = scratchGram.segment();
-        for (int r = 0; r < d; r++) {
-            MemorySegment.copy(gs, ValueLayout.JAVA_FLOAT, scratchGram.offset(r, r), scratch, 0, d - r);
-            int base = r * d;
-            for (int c = r; c < d; c++) {
-                out[base + c] += scratch[c - r];
-            }
-        }
+        provider.addGramUpper(rows, n, out);
     }
 
     /**

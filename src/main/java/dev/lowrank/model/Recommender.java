@@ -231,7 +231,6 @@ public final class Recommender {
         DenseMatrix v = model.itemFactors();
         MemorySegment vs = v.segment();
         float[] m = new float[dim * dim];
-        float[] gram = new float[dim * dim];
         float[] rhs = new float[dim];
         // Scratch in one confined arena: everything below runs in this thread, and closing a confined
         // arena is cheap where a shared one costs tens of microseconds (a fold-in is a serving call).
@@ -240,8 +239,6 @@ public final class Recommender {
             int stride = DenseMatrix.paddedStride(dim);
             DenseMatrix rows = DenseMatrix.wrap(scratch.allocate((long) chunkRows * stride * Float.BYTES, 64),
                     chunkRows, dim, stride);
-            DenseMatrix gramMatrix = DenseMatrix.wrap(scratch.allocate((long) dim * stride * Float.BYTES, 64),
-                    dim, dim, stride);
             MemorySegment rs = rows.segment();
             for (int chunk = 0; chunk < count; chunk += CHUNK_ROWS) {
                 int n = Math.min(CHUNK_ROWS, count - chunk);
@@ -253,7 +250,7 @@ public final class Recommender {
                     }
                     MemorySegment.copy(vs, v.offset(j, 0), rs, row + (long) offset * Float.BYTES, (long) rank * Float.BYTES);
                 }
-                kernels.addGramUpper(rows, n, m, gram, gramMatrix);
+                kernels.addGramUpper(rows, n, m);
             }
         }
         // The right-hand side exactly as ALS computes it (λ1 = 1: targets a − μ − c_j), through the same

@@ -242,8 +242,6 @@ public final class Als {
     /** Per-worker scratch: a chunk of gathered rows, the normal matrix and right-hand side, CG vectors. */
     private static final class Workspace implements AutoCloseable {
         final DenseMatrix rows;
-        final DenseMatrix gram;
-        final float[] upper;
         final float[] system;
         final float[] rhs;
         final float[] x;
@@ -265,8 +263,6 @@ public final class Als {
         Workspace(int dim, int rank, RowSolver.Kind kind, int panelRows) {
             boolean cg = kind == RowSolver.Kind.CONJUGATE_GRADIENT;
             rows = DenseMatrix.zeros(cg ? 1 : CHUNK_ROWS, dim);
-            gram = DenseMatrix.zeros(cg ? 1 : dim, cg ? 1 : dim);
-            upper = new float[cg ? 0 : dim * dim];
             system = new float[cg ? 0 : dim * dim];
             rhs = new float[dim];
             x = new float[dim];
@@ -288,7 +284,6 @@ public final class Als {
         @Override
         public void close() {
             rows.close();
-            gram.close();
         }
     }
 
@@ -663,7 +658,7 @@ public final class Als {
                         }
                     }
                 }
-                kernels.addGramUpper(rows, n, m, ws.upper, ws.gram);
+                kernels.addGramUpper(rows, n, m);
             }
             // m holds S (implicit: the α-weighted S) in its upper triangle; now form the system.
             for (int r = 0; r < dim; r++) {

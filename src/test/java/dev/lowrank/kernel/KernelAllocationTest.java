@@ -154,11 +154,9 @@ class KernelAllocationTest {
             bytes.put("normalRhs", probe.minBytesPerCall(() -> kernels.normalRhs(sparse, 5, v, 1f, 0.1f, null, 0f, acc),
                     1000, 2000, MIN_ROUNDS, MAX_BYTES_PER_CALL));
             float[] upper = new float[32 * 32];
-            float[] scratch = new float[32 * 32];
-            DenseMatrix scratchGram = g.dense("SG", 32, 32);
-            bytes.put("addGramUpper (few rows)", probe.minBytesPerCall(() -> kernels.addGramUpper(u, 20, upper, scratch, scratchGram),
+            bytes.put("addGramUpper (few rows)", probe.minBytesPerCall(() -> kernels.addGramUpper(u, 20, upper),
                     1000, 1000, MIN_ROUNDS, MAX_BYTES_PER_CALL));
-            bytes.put("addGramUpper (many rows)", probe.minBytesPerCall(() -> kernels.addGramUpper(u, 200, upper, scratch, scratchGram),
+            bytes.put("addGramUpper (many rows)", probe.minBytesPerCall(() -> kernels.addGramUpper(u, 200, upper),
                     fast ? 300 : 20, fast ? 300 : 30, MIN_ROUNDS, MAX_BYTES_PER_CALL));
             float[] spd = new float[8 * 8];
             float[] rhs = new float[8];

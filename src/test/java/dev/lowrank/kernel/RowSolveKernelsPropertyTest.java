@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** normalApply, normalRhs and sgdPass against naive double references, on both backends. */
+/** normalApply, normalRhs, addGramUpper and sgdPass against naive double references, on both backends. */
 class RowSolveKernelsPropertyTest {
 
     static Stream<Case> cases() {
@@ -160,6 +160,46 @@ class RowSolveKernelsPropertyTest {
                 for (int t = k; t < out.length; t++) {
                     assertEquals(out0[t], out[t], context + ": panelApply wrote past k");
                     assertEquals(out0[t], combineOut[t], context + ": panelCombine wrote past k");
+                }
+            }
+        }
+    }
+
+    /** out += upper triangle of R[0, n)ᵀR[0, n); the lower triangle keeps its bits. n crosses the kernel's 96-row passes. */
+    @ParameterizedTest
+    @MethodSource("cases")
+    void addGramUpperAddsTheUpperTriangle(Case c) {
+        try (Gen g = c.gen()) {
+            int d = g.nextInt(4) == 0 ? g.dim(60, 140) : g.dim(1, 40);
+            int count = g.nextInt(3) == 0 ? g.dim(90, 300) : g.dim(0, 60);
+            DenseMatrix r = g.anyDense("R", count, d);
+            int n = g.nextInt(count + 1);
+            g.note("n=" + n);
+            float[] start = new float[d * d];
+            for (int e = 0; e < start.length; e++) {
+                start[e] = g.value();
+            }
+            for (Backend backend : Backend.values()) {
+                String context = g.describe() + " backend=" + backend;
+                float[] out = start.clone();
+                Kernels.of(backend, Parallel.sequential()).addGramUpper(r, n, out);
+                for (int i = 0; i < d; i++) {
+                    for (int col = 0; col < d; col++) {
+                        int e = i * d + col;
+                        if (col < i) {
+                            assertEquals(Float.floatToRawIntBits(start[e]), Float.floatToRawIntBits(out[e]),
+                                    context + ": lower-triangle entry (" + i + ", " + col + ") changed");
+                            continue;
+                        }
+                        double want = start[e];
+                        double abs = Math.abs(start[e]);
+                        for (int row = 0; row < n; row++) {
+                            double term = (double) r.get(row, i) * r.get(row, col);
+                            want += term;
+                            abs += Math.abs(term);
+                        }
+                        Tolerance.assertClose(want, out[e], n + 1, abs, context + " at (" + i + ", " + col + ")");
+                    }
                 }
             }
         }

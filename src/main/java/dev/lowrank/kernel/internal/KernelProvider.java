@@ -55,6 +55,12 @@ public interface KernelProvider {
      */
     void gramUpper(DenseMatrix a, int rowStart, int rowEnd, float[] out);
 
+    /**
+     * out[i·d + c] += Σ_{e &lt; n} R[e][i]·R[e][c] for every i ≤ c &lt; d (d = R's columns): the upper
+     * triangle of R[0, n)ᵀ·R[0, n) added to a row-major d×d array. The lower triangle is not touched.
+     */
+    void addGramUpper(DenseMatrix rows, int n, float[] out);
+
     /** Rows {@code [rowStart, rowEnd)} of C = alpha·A·B + beta·C (A sparse); with beta = 0 C is not read. */
     void spmm(float alpha, CsrMatrix a, DenseMatrix b, float beta, DenseMatrix c, int rowStart, int rowEnd);
 

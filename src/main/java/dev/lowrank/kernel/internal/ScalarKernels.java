@@ -87,6 +87,20 @@ public final class ScalarKernels implements KernelProvider {
     }
 
     @Override
+    public void addGramUpper(DenseMatrix rows, int n, float[] out) {
+        MemorySegment rs = rows.segment();
+        int d = rows.cols();
+        for (int e = 0; e < n; e++) {
+            for (int i = 0; i < d; i++) {
+                float ri = rs.get(JAVA_FLOAT, rows.offset(e, i));
+                for (int c = i; c < d; c++) {
+                    out[i * d + c] += ri * rs.get(JAVA_FLOAT, rows.offset(e, c));
+                }
+            }
+        }
+    }
+
+    @Override
     public void gramUpper(DenseMatrix a, int rowStart, int rowEnd, float[] out) {
         MemorySegment as = a.segment();
         int k = a.cols();

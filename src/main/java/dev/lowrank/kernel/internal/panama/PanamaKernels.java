@@ -616,6 +616,104 @@ public final class PanamaKernels implements KernelProvider {
         }
     }
 
+    /** Rows per pass of addGramUpper: 96 rows of up to 80 floats (a rank-64 row with its bias) fill 30 KiB of L1. */
+    private static final int SYRK_ROWS = 96;
+    /** addGramUpper's heap copy of the rows (per thread). */
+    private static final ThreadLocal<float[]> SYRK_PANEL = ThreadLocal.withInitial(() -> new float[0]);
+
+    /*
+     * A row's normal matrix (ALS Cholesky, fold-in). The rows are copied once to a heap panel whose
+     * stride is whole 2L-float tiles, then 6-row × 2-vector register tiles of the upper triangle stream
+     * through SYRK_ROWS rows at a time from L1: per row, two vector loads, six broadcasts and twelve FMAs,
+     * no packing (the panel is already what a packed B sliver would be, and its A values sit in the same
+     * row). It replaced the packed GEMM path, whose transposed-A packing made one small copy per row per
+     * 6-row panel. Each entry is summed over the rows in order, pass by pass, so its bits depend on n only.
+     */
+    @Override
+    public void addGramUpper(DenseMatrix rows, int n, float[] out) {
+        int d = rows.cols();
+        if (n == 0 || d == 0) {
+            return;
+        }
+        int width = 2 * L;
+        int stride = rows.rowStride() % width == 0 ? rows.rowStride() : (d + width - 1) / width * width;
+        // + SYRK_MR: a tile's last broadcasts may read past the final row's end (into lanes never stored).
+        int need = n * stride + SYRK_MR;
+        float[] panel = SYRK_PANEL.get();
+        if (panel.length < need) {
+            panel = new float[need];
+            SYRK_PANEL.set(panel);
+        }
+        MemorySegment rs = rows.segment();
+        if (stride == rows.rowStride()) {
+            MemorySegment.copy(rs, JAVA_FLOAT, rows.offset(0, 0), panel, 0, (n - 1) * stride + d);
+        } else {
+            for (int e = 0; e < n; e++) {
+                MemorySegment.copy(rs, JAVA_FLOAT, rows.offset(e, 0), panel, e * stride, d);
+            }
+        }
+        float[] acc = TILE_C.get();
+        for (int e0 = 0; e0 < n; e0 += SYRK_ROWS) {
+            int e1 = Math.min(n, e0 + SYRK_ROWS);
+            for (int i0 = 0; i0 < d; i0 += SYRK_MR) {
+                for (int c0 = i0 - i0 % width; c0 < d; c0 += width) {
+                    syrkTile(panel, e0 * stride, e1 * stride, stride, i0, c0, acc);
+                    int last = Math.min(d, c0 + width);
+                    for (int r = 0; r < SYRK_MR && i0 + r < d; r++) {
+                        int i = i0 + r;
+                        for (int c = Math.max(c0, i); c < last; c++) {
+                            out[i * d + c] += acc[r * width + c - c0];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static final int SYRK_MR = 6;
+
+    /** acc[r·2L + t] = Σ over the panel rows starting at index from (before end) of row[i0 + r]·row[c0 + t]. */
+    private static void syrkTile(float[] panel, int from, int end, int stride, int i0, int c0, float[] acc) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+        for (int base = from; base < end; base += stride) {
+            FloatVector b0 = FloatVector.fromArray(S, panel, base + c0);
+            FloatVector b1 = FloatVector.fromArray(S, panel, base + c0 + L);
+            int ai = base + i0;
+            FloatVector a = FloatVector.broadcast(S, panel[ai]);
+            c00 = b0.fma(a, c00);
+            c01 = b1.fma(a, c01);
+            a = FloatVector.broadcast(S, panel[ai + 1]);
+            c10 = b0.fma(a, c10);
+            c11 = b1.fma(a, c11);
+            a = FloatVector.broadcast(S, panel[ai + 2]);
+            c20 = b0.fma(a, c20);
+            c21 = b1.fma(a, c21);
+            a = FloatVector.broadcast(S, panel[ai + 3]);
+            c30 = b0.fma(a, c30);
+            c31 = b1.fma(a, c31);
+            a = FloatVector.broadcast(S, panel[ai + 4]);
+            c40 = b0.fma(a, c40);
+            c41 = b1.fma(a, c41);
+            a = FloatVector.broadcast(S, panel[ai + 5]);
+            c50 = b0.fma(a, c50);
+            c51 = b1.fma(a, c51);
+        }
+        int w = 2 * L;
+        c00.intoArray(acc, 0);
+        c01.intoArray(acc, L);
+        c10.intoArray(acc, w);
+        c11.intoArray(acc, w + L);
+        c20.intoArray(acc, 2 * w);
+        c21.intoArray(acc, 2 * w + L);
+        c30.intoArray(acc, 3 * w);
+        c31.intoArray(acc, 3 * w + L);
+        c40.intoArray(acc, 4 * w);
+        c41.intoArray(acc, 4 * w + L);
+        c50.intoArray(acc, 5 * w);
+        c51.intoArray(acc, 5 * w + L);
+    }
+
     /** Rows gathered per chunk by the segment forms of normalApply and normalRhs (per thread, heap). */
     private static final int GATHER_ROWS = 256;
     private static final ThreadLocal<float[][]> GATHER = ThreadLocal.withInitial(() -> new float[3][0]);
