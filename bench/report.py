@@ -141,7 +141,7 @@ def main():
     gram = [r for r in runs if r["benchmark"].endswith("GramBenchmark.gram") and not r["_file"].startswith("gc")]
     if gram:
         print("\n## Gram AᵀA (GFLOP/s = m·k·(k+1) / time: the triangle, whatever each one computes)\n")
-        print("| m×k | threads | GRAM (ours) | GEMM Aᵀ·A (ours) | gramUpper (ours) | OpenBLAS ssyrk | ratio GRAM/OpenBLAS | naive |")
+        print("| m×k | threads | GRAM (ours) | GEMM Aᵀ·A (ours) | addGramUpper (ours) | OpenBLAS ssyrk | ratio GRAM/OpenBLAS | naive |")
         print("|---|---|---|---|---|---|---|---|")
         g2 = {}
         for r in gram:

@@ -895,22 +895,6 @@ public final class Kernels {
     }
 
     /**
-     * The upper triangle (diagonal included) of A[rowStart, rowEnd)ᵀ·A[rowStart, rowEnd) into
-     * {@code out} (row-major n×n for n = A's columns; the lower triangle is set to 0). Runs in the
-     * calling thread and allocates nothing: the building block of per-row normal equations (ALS).
-     */
-    public void gramUpper(DenseMatrix a, int rowStart, int rowEnd, float[] out) {
-        requireOpen(a, "A");
-        Objects.checkFromToIndex(rowStart, rowEnd, a.rows());
-        Objects.requireNonNull(out, "out");
-        if (out.length < a.cols() * a.cols()) {
-            throw new IllegalArgumentException("out has length " + out.length + " but a " + a.cols() + "x" + a.cols()
-                    + " result needs " + a.cols() * a.cols());
-        }
-        provider.gramUpper(a, rowStart, rowEnd, out);
-    }
-
-    /**
      * Solves M·x = b in place for a symmetric positive-definite n×n M (row-major; only the upper
      * triangle is read, and it is overwritten with the Cholesky factor R, M = RᵀR); {@code b} becomes x.
      * Runs in the calling thread and allocates nothing. Throws {@link ArithmeticException} if M is not

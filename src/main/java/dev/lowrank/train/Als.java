@@ -46,7 +46,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  */
 public final class Als {
 
-    /** Rows gathered per {@link Kernels#gramUpper} call: 1024 rows of k + 1 floats stay in L2. */
+    /** Rows gathered per {@link Kernels#addGramUpper} call: 1024 rows of k + 1 floats stay in L2. */
     private static final int CHUNK_ROWS = 1024;
     /**
      * Most floats in a CG workspace's panel of gathered rows (32 MiB of heap per worker). The panel is

@@ -94,18 +94,18 @@ class CholeskySolvePropertyTest {
     }
 
     @Test
-    void gramUpperValidatesAndComputesTheUpperTriangle() {
-        try (DenseMatrix a = DenseMatrix.of(new float[][] {{1, 2}, {3, 4}, {5, 6}})) {
+    void addGramUpperValidatesAndAddsTheUpperTriangle() {
+        try (DenseMatrix a = DenseMatrix.of(new float[][] {{3, 4}, {5, 6}, {1, 2}})) {
             for (Backend backend : Backend.values()) {
                 Kernels k = Kernels.of(backend, Parallel.sequential());
-                float[] out = new float[4];
-                k.gramUpper(a, 1, 3, out);
-                assertEquals(3 * 3 + 5 * 5, out[0]);
-                assertEquals(3 * 4 + 5 * 6, out[1]);
-                assertEquals(0, out[2]);
-                assertEquals(4 * 4 + 6 * 6, out[3]);
-                assertThrows(IllegalArgumentException.class, () -> k.gramUpper(a, 0, 3, new float[3]));
-                assertThrows(IndexOutOfBoundsException.class, () -> k.gramUpper(a, 2, 4, out));
+                float[] out = {1, 1, -7, 1};
+                k.addGramUpper(a, 2, out);
+                assertEquals(1 + 3 * 3 + 5 * 5, out[0]);
+                assertEquals(1 + 3 * 4 + 5 * 6, out[1]);
+                assertEquals(-7, out[2]);
+                assertEquals(1 + 4 * 4 + 6 * 6, out[3]);
+                assertThrows(IllegalArgumentException.class, () -> k.addGramUpper(a, 3, new float[3]));
+                assertThrows(IndexOutOfBoundsException.class, () -> k.addGramUpper(a, 4, out));
             }
         }
     }

@@ -50,12 +50,6 @@ public interface KernelProvider {
               float beta, DenseMatrix c, int rowStart, int rowEnd, int colStart, int colEnd);
 
     /**
-     * The upper triangle (diagonal included) of A[rowStart, rowEnd)ᵀ·A[rowStart, rowEnd) into
-     * {@code out}, a row-major cols×cols array that is overwritten (lower triangle left as 0).
-     */
-    void gramUpper(DenseMatrix a, int rowStart, int rowEnd, float[] out);
-
-    /**
      * out[i·d + c] += Σ_{e &lt; n} R[e][i]·R[e][c] for every i ≤ c &lt; d (d = R's columns): the upper
      * triangle of R[0, n)ᵀ·R[0, n) added to a row-major d×d array. The lower triangle is not touched.
      */

@@ -101,21 +101,6 @@ public final class ScalarKernels implements KernelProvider {
     }
 
     @Override
-    public void gramUpper(DenseMatrix a, int rowStart, int rowEnd, float[] out) {
-        MemorySegment as = a.segment();
-        int k = a.cols();
-        java.util.Arrays.fill(out, 0, k * k, 0f);
-        for (int r = rowStart; r < rowEnd; r++) {
-            for (int i = 0; i < k; i++) {
-                float ari = as.get(JAVA_FLOAT, a.offset(r, i));
-                for (int j = i; j < k; j++) {
-                    out[i * k + j] += ari * as.get(JAVA_FLOAT, a.offset(r, j));
-                }
-            }
-        }
-    }
-
-    @Override
     public void spmm(float alpha, CsrMatrix a, DenseMatrix b, float beta, DenseMatrix c, int rowStart, int rowEnd) {
         MemorySegment offsets = a.rowOffsets();
         MemorySegment cols = a.columnIndices();

@@ -532,102 +532,18 @@ public final class PanamaKernels implements KernelProvider {
         }
     }
 
-    /*
-     * Gram (SYRK-style): out[i][j] = Σ_r a_ri·a_rj for j ≥ i. A 4-row × 2-vector register tile of out is
-     * accumulated over all rows r (4 broadcasts and 2 loads feed 8 independent FMAs), instead of one
-     * load-FMA-store of out per multiply-add. Every element is one FMA chain over r in row order,
-     * whatever tile holds it. Lanes left of the diagonal are computed but not stored.
-     */
-    private static final int GRAM_MR = 4;
-
-    @Override
-    public void gramUpper(DenseMatrix a, int rowStart, int rowEnd, float[] out) {
-        MemorySegment as = a.segment();
-        int k = a.cols();
-        Arrays.fill(out, 0, k * k, 0f);
-        if (rowStart == rowEnd) {
-            return;
-        }
-        long rowBytes = (long) a.rowStride() * Float.BYTES;
-        long base = a.offset(rowStart, 0);
-        float[] tile = TILE_C.get();
-        for (int i0 = 0; i0 < k; i0 += GRAM_MR) {
-            int rows = Math.min(GRAM_MR, k - i0);
-            long io = (long) i0 * Float.BYTES;
-            VectorMask<Float> rowMask = S.indexInRange(0, rows);
-            for (int j0 = i0 - i0 % L; j0 < k; j0 += 2 * L) {
-                boolean two = j0 + L < k;
-                VectorMask<Float> m0 = S.indexInRange(j0, k);
-                VectorMask<Float> m1 = S.indexInRange(j0 + L, k);
-                boolean full = j0 + 2 * L <= k;
-                FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00;
-                FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-                long jo = (long) j0 * Float.BYTES;
-                long ro = base;
-                for (int r = rowStart; r < rowEnd; r++, ro += rowBytes) {
-                    FloatVector b0;
-                    FloatVector b1;
-                    if (full) {
-                        b0 = fromMemorySegment(S, as, ro + jo, ORDER);
-                        b1 = fromMemorySegment(S, as, ro + jo + L * 4L, ORDER);
-                    } else {
-                        b0 = fromMemorySegment(S, as, ro + jo, ORDER, m0);
-                        b1 = two ? fromMemorySegment(S, as, ro + jo + L * 4L, ORDER, m1) : FloatVector.zero(S);
-                    }
-                    // The tile's four A values from one masked load (a scalar segment read per value was not inlined).
-                    FloatVector ai = fromMemorySegment(S, as, ro + io, ORDER, rowMask);
-                    FloatVector a0 = FloatVector.broadcast(S, ai.lane(0));
-                    c00 = b0.fma(a0, c00);
-                    c01 = b1.fma(a0, c01);
-                    if (rows > 1) {
-                        FloatVector a1 = FloatVector.broadcast(S, ai.lane(1));
-                        c10 = b0.fma(a1, c10);
-                        c11 = b1.fma(a1, c11);
-                    }
-                    if (rows > 2) {
-                        FloatVector a2 = FloatVector.broadcast(S, ai.lane(2));
-                        c20 = b0.fma(a2, c20);
-                        c21 = b1.fma(a2, c21);
-                    }
-                    if (rows > 3) {
-                        FloatVector a3 = FloatVector.broadcast(S, ai.lane(3));
-                        c30 = b0.fma(a3, c30);
-                        c31 = b1.fma(a3, c31);
-                    }
-                }
-                int width = 2 * L;
-                c00.intoArray(tile, 0);
-                c01.intoArray(tile, L);
-                c10.intoArray(tile, width);
-                c11.intoArray(tile, width + L);
-                c20.intoArray(tile, 2 * width);
-                c21.intoArray(tile, 2 * width + L);
-                c30.intoArray(tile, 3 * width);
-                c31.intoArray(tile, 3 * width + L);
-                for (int ii = 0; ii < rows; ii++) {
-                    int i = i0 + ii;
-                    int from = Math.max(j0, i);
-                    int to = Math.min(k, j0 + width);
-                    if (from < to) {
-                        System.arraycopy(tile, ii * width + (from - j0), out, i * k + from, to - from);
-                    }
-                }
-            }
-        }
-    }
-
     /** Rows per pass of addGramUpper: 96 rows of up to 80 floats (a rank-64 row with its bias) fill 30 KiB of L1. */
     private static final int SYRK_ROWS = 96;
-    /** addGramUpper's heap copy of the rows (per thread). */
+    /** addGramUpper's heap copy of one pass of rows (per thread). */
     private static final ThreadLocal<float[]> SYRK_PANEL = ThreadLocal.withInitial(() -> new float[0]);
 
     /*
-     * A row's normal matrix (ALS Cholesky, fold-in). The rows are copied once to a heap panel whose
-     * stride is whole 2L-float tiles, then 6-row × 2-vector register tiles of the upper triangle stream
-     * through SYRK_ROWS rows at a time from L1: per row, two vector loads, six broadcasts and twelve FMAs,
-     * no packing (the panel is already what a packed B sliver would be, and its A values sit in the same
-     * row). It replaced the packed GEMM path, whose transposed-A packing made one small copy per row per
-     * 6-row panel. Each entry is summed over the rows in order, pass by pass, so its bits depend on n only.
+     * A row's normal matrix (ALS Cholesky, fold-in). SYRK_ROWS rows at a time are copied to a heap panel
+     * whose stride is whole 2L-float tiles, and 6-row × 2-vector register tiles of the upper triangle
+     * stream through it from L1: per row, two vector loads, six broadcasts and twelve FMAs, no packing
+     * (the panel already is what a packed B sliver would be, and its A values sit in the same row). It
+     * replaced a packed GEMM path, whose transposed-A packing made one small copy per row per 6-row
+     * panel. Each entry is summed over the rows in order, pass by pass, so its bits depend on n only.
      */
     @Override
     public void addGramUpper(DenseMatrix rows, int n, float[] out) {
@@ -637,27 +553,27 @@ public final class PanamaKernels implements KernelProvider {
         }
         int width = 2 * L;
         int stride = rows.rowStride() % width == 0 ? rows.rowStride() : (d + width - 1) / width * width;
-        // + SYRK_MR: a tile's last broadcasts may read past the final row's end (into lanes never stored).
-        int need = n * stride + SYRK_MR;
+        // + SYRK_MR: a tile's last broadcasts may read past the last row's end (into lanes never stored).
+        int need = SYRK_ROWS * stride + SYRK_MR;
         float[] panel = SYRK_PANEL.get();
         if (panel.length < need) {
             panel = new float[need];
             SYRK_PANEL.set(panel);
         }
         MemorySegment rs = rows.segment();
-        if (stride == rows.rowStride()) {
-            MemorySegment.copy(rs, JAVA_FLOAT, rows.offset(0, 0), panel, 0, (n - 1) * stride + d);
-        } else {
-            for (int e = 0; e < n; e++) {
-                MemorySegment.copy(rs, JAVA_FLOAT, rows.offset(e, 0), panel, e * stride, d);
-            }
-        }
         float[] acc = TILE_C.get();
         for (int e0 = 0; e0 < n; e0 += SYRK_ROWS) {
-            int e1 = Math.min(n, e0 + SYRK_ROWS);
+            int count = Math.min(SYRK_ROWS, n - e0);
+            if (stride == rows.rowStride()) {
+                MemorySegment.copy(rs, JAVA_FLOAT, rows.offset(e0, 0), panel, 0, (count - 1) * stride + d);
+            } else {
+                for (int e = 0; e < count; e++) {
+                    MemorySegment.copy(rs, JAVA_FLOAT, rows.offset(e0 + e, 0), panel, e * stride, d);
+                }
+            }
             for (int i0 = 0; i0 < d; i0 += SYRK_MR) {
                 for (int c0 = i0 - i0 % width; c0 < d; c0 += width) {
-                    syrkTile(panel, e0 * stride, e1 * stride, stride, i0, c0, acc);
+                    syrkTile(panel, count * stride, stride, i0, c0, acc);
                     int last = Math.min(d, c0 + width);
                     for (int r = 0; r < SYRK_MR && i0 + r < d; r++) {
                         int i = i0 + r;
@@ -672,11 +588,11 @@ public final class PanamaKernels implements KernelProvider {
 
     private static final int SYRK_MR = 6;
 
-    /** acc[r·2L + t] = Σ over the panel rows starting at index from (before end) of row[i0 + r]·row[c0 + t]. */
-    private static void syrkTile(float[] panel, int from, int end, int stride, int i0, int c0, float[] acc) {
+    /** acc[r·2L + t] = Σ over the panel's rows (those starting before index end) of row[i0 + r]·row[c0 + t]. */
+    private static void syrkTile(float[] panel, int end, int stride, int i0, int c0, float[] acc) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
         FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-        for (int base = from; base < end; base += stride) {
+        for (int base = 0; base < end; base += stride) {
             FloatVector b0 = FloatVector.fromArray(S, panel, base + c0);
             FloatVector b1 = FloatVector.fromArray(S, panel, base + c0 + L);
             int ai = base + i0;
