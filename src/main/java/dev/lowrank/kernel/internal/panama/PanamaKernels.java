@@ -247,7 +247,7 @@ public final class PanamaKernels implements KernelProvider {
                             long cOff = c.offset(ic + ir, jc + jr);
                             int rows = Math.min(mr, mc - ir);
                             if (tile == Tile.T6X2) {
-                                kernel6x2(kc, ap, ir * kc, bp, jr * kc, acc);
+                                kernel6x2(kc, ap, ir * kc, mr, bp, jr * kc, nr, acc);
                             } else {
                                 kernel8x3(kc, ap, ir * kc, bp, jr * kc, acc);
                             }
@@ -327,16 +327,19 @@ public final class PanamaKernels implements KernelProvider {
 
     /**
      * The 6×2-vector register tile (AVX2 / 128-bit): 12 accumulators + 2 B vectors + 1 broadcast = 15 of
-     * the 16 vector registers. C[rows × cols] at byte offset cOff = alpha·(Ap·Bp) + beta·C.
+     * the 16 vector registers. acc[r·2L + t] = Σ_{p &lt; kc} ap[aOff + p·aStep + r]·bp[bOff + p·bStep + t],
+     * summed in p order: GEMM passes packed panels (steps 6 and 2L), addGramUpper one heap panel of rows
+     * for both operands (both steps its row stride).
      */
-    private static void kernel6x2(int kc, float[] ap, int aOff, float[] bp, int bOff, float[] acc) {
+    private static void kernel6x2(int kc, float[] ap, int aOff, int aStep, float[] bp, int bOff, int bStep,
+                                  float[] acc) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
         FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
         // Unrolled by two so the loop overhead (counter, range checks) is paid once per 24 FMAs.
         int p = 0;
         for (; p <= kc - 2; p += 2) {
-            int ai = aOff + p * 6;
-            int bi = bOff + p * (2 * L);
+            int ai = aOff + p * aStep;
+            int bi = bOff + p * bStep;
             FloatVector b0 = FloatVector.fromArray(S, bp, bi);
             FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
             FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
@@ -357,30 +360,30 @@ public final class PanamaKernels implements KernelProvider {
             a0 = FloatVector.broadcast(S, ap[ai + 5]);
             c50 = a0.fma(b0, c50);
             c51 = a0.fma(b1, c51);
-            b0 = FloatVector.fromArray(S, bp, bi + 2 * L);
-            b1 = FloatVector.fromArray(S, bp, bi + 3 * L);
-            a0 = FloatVector.broadcast(S, ap[ai + 6]);
+            b0 = FloatVector.fromArray(S, bp, bi + bStep);
+            b1 = FloatVector.fromArray(S, bp, bi + bStep + L);
+            a0 = FloatVector.broadcast(S, ap[ai + aStep]);
             c00 = a0.fma(b0, c00);
             c01 = a0.fma(b1, c01);
-            a0 = FloatVector.broadcast(S, ap[ai + 7]);
+            a0 = FloatVector.broadcast(S, ap[ai + aStep + 1]);
             c10 = a0.fma(b0, c10);
             c11 = a0.fma(b1, c11);
-            a0 = FloatVector.broadcast(S, ap[ai + 8]);
+            a0 = FloatVector.broadcast(S, ap[ai + aStep + 2]);
             c20 = a0.fma(b0, c20);
             c21 = a0.fma(b1, c21);
-            a0 = FloatVector.broadcast(S, ap[ai + 9]);
+            a0 = FloatVector.broadcast(S, ap[ai + aStep + 3]);
             c30 = a0.fma(b0, c30);
             c31 = a0.fma(b1, c31);
-            a0 = FloatVector.broadcast(S, ap[ai + 10]);
+            a0 = FloatVector.broadcast(S, ap[ai + aStep + 4]);
             c40 = a0.fma(b0, c40);
             c41 = a0.fma(b1, c41);
-            a0 = FloatVector.broadcast(S, ap[ai + 11]);
+            a0 = FloatVector.broadcast(S, ap[ai + aStep + 5]);
             c50 = a0.fma(b0, c50);
             c51 = a0.fma(b1, c51);
         }
         for (; p < kc; p++) {
-            int ai = aOff + p * 6;
-            int bi = bOff + p * (2 * L);
+            int ai = aOff + p * aStep;
+            int bi = bOff + p * bStep;
             FloatVector b0 = FloatVector.fromArray(S, bp, bi);
             FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
             FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
@@ -539,9 +542,10 @@ public final class PanamaKernels implements KernelProvider {
 
     /*
      * A row's normal matrix (ALS Cholesky, fold-in). SYRK_ROWS rows at a time are copied to a heap panel
-     * whose stride is whole 2L-float tiles, and 6-row × 2-vector register tiles of the upper triangle
-     * stream through it from L1: per row, two vector loads, six broadcasts and twelve FMAs, no packing
-     * (the panel already is what a packed B sliver would be, and its A values sit in the same row). It
+     * whose stride is whole 2L-float tiles, and GEMM's 6-row × 2-vector register tile (kernel6x2) covers
+     * the upper triangle streaming through it from L1: per row, two vector loads, six broadcasts and
+     * twelve FMAs, no packing (the panel already is what a packed B sliver would be, and its A values sit
+     * in the same row). It
      * replaced a packed GEMM path, whose transposed-A packing made one small copy per row per 6-row
      * panel. Each entry is summed over the rows in order, pass by pass, so its bits depend on n only.
      */
@@ -553,7 +557,7 @@ public final class PanamaKernels implements KernelProvider {
         }
         int width = 2 * L;
         int stride = rows.rowStride() % width == 0 ? rows.rowStride() : (d + width - 1) / width * width;
-        // + SYRK_MR: a tile's last broadcasts may read past the last row's end (into lanes never stored).
+        // + SYRK_MR: a tile's last broadcasts may read past the last row's end (into rows never stored).
         int need = SYRK_ROWS * stride + SYRK_MR;
         float[] panel = SYRK_PANEL.get();
         if (panel.length < need) {
@@ -573,7 +577,7 @@ public final class PanamaKernels implements KernelProvider {
             }
             for (int i0 = 0; i0 < d; i0 += SYRK_MR) {
                 for (int c0 = i0 - i0 % width; c0 < d; c0 += width) {
-                    syrkTile(panel, count * stride, stride, i0, c0, acc);
+                    kernel6x2(count, panel, i0, stride, panel, c0, stride, acc);
                     int last = Math.min(d, c0 + width);
                     for (int r = 0; r < SYRK_MR && i0 + r < d; r++) {
                         int i = i0 + r;
@@ -587,48 +591,6 @@ public final class PanamaKernels implements KernelProvider {
     }
 
     private static final int SYRK_MR = 6;
-
-    /** acc[r·2L + t] = Σ over the panel's rows (those starting before index end) of row[i0 + r]·row[c0 + t]. */
-    private static void syrkTile(float[] panel, int end, int stride, int i0, int c0, float[] acc) {
-        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
-        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-        for (int base = 0; base < end; base += stride) {
-            FloatVector b0 = FloatVector.fromArray(S, panel, base + c0);
-            FloatVector b1 = FloatVector.fromArray(S, panel, base + c0 + L);
-            int ai = base + i0;
-            FloatVector a = FloatVector.broadcast(S, panel[ai]);
-            c00 = b0.fma(a, c00);
-            c01 = b1.fma(a, c01);
-            a = FloatVector.broadcast(S, panel[ai + 1]);
-            c10 = b0.fma(a, c10);
-            c11 = b1.fma(a, c11);
-            a = FloatVector.broadcast(S, panel[ai + 2]);
-            c20 = b0.fma(a, c20);
-            c21 = b1.fma(a, c21);
-            a = FloatVector.broadcast(S, panel[ai + 3]);
-            c30 = b0.fma(a, c30);
-            c31 = b1.fma(a, c31);
-            a = FloatVector.broadcast(S, panel[ai + 4]);
-            c40 = b0.fma(a, c40);
-            c41 = b1.fma(a, c41);
-            a = FloatVector.broadcast(S, panel[ai + 5]);
-            c50 = b0.fma(a, c50);
-            c51 = b1.fma(a, c51);
-        }
-        int w = 2 * L;
-        c00.intoArray(acc, 0);
-        c01.intoArray(acc, L);
-        c10.intoArray(acc, w);
-        c11.intoArray(acc, w + L);
-        c20.intoArray(acc, 2 * w);
-        c21.intoArray(acc, 2 * w + L);
-        c30.intoArray(acc, 3 * w);
-        c31.intoArray(acc, 3 * w + L);
-        c40.intoArray(acc, 4 * w);
-        c41.intoArray(acc, 4 * w + L);
-        c50.intoArray(acc, 5 * w);
-        c51.intoArray(acc, 5 * w + L);
-    }
 
     /** Rows gathered per chunk by the segment forms of normalApply and normalRhs (per thread, heap). */
     private static final int GATHER_ROWS = 256;
