@@ -50,10 +50,11 @@ public interface KernelProvider {
               float beta, DenseMatrix c, int rowStart, int rowEnd, int colStart, int colEnd);
 
     /**
-     * out[i·d + c] += Σ_{e &lt; n} R[e][i]·R[e][c] for every i ≤ c &lt; d (d = R's columns): the upper
-     * triangle of R[0, n)ᵀ·R[0, n) added to a row-major d×d array. The lower triangle is not touched.
+     * out[i·d + c] += Σ_{rowStart ≤ e &lt; rowEnd} R[e][i]·R[e][c] for every i ≤ c &lt; d (d = R's
+     * columns): the upper triangle of the rows' RᵀR added to a row-major d×d array, summed over the rows
+     * in order. The lower triangle is not touched.
      */
-    void addGramUpper(DenseMatrix rows, int n, float[] out);
+    void addGramUpper(DenseMatrix rows, int rowStart, int rowEnd, float[] out);
 
     /** Rows {@code [rowStart, rowEnd)} of C = alpha·A·B + beta·C (A sparse); with beta = 0 C is not read. */
     void spmm(float alpha, CsrMatrix a, DenseMatrix b, float beta, DenseMatrix c, int rowStart, int rowEnd);

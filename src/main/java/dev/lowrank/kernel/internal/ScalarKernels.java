@@ -87,10 +87,10 @@ public final class ScalarKernels implements KernelProvider {
     }
 
     @Override
-    public void addGramUpper(DenseMatrix rows, int n, float[] out) {
+    public void addGramUpper(DenseMatrix rows, int rowStart, int rowEnd, float[] out) {
         MemorySegment rs = rows.segment();
         int d = rows.cols();
-        for (int e = 0; e < n; e++) {
+        for (int e = rowStart; e < rowEnd; e++) {
             for (int i = 0; i < d; i++) {
                 float ri = rs.get(JAVA_FLOAT, rows.offset(e, i));
                 for (int c = i; c < d; c++) {

@@ -547,12 +547,13 @@ public final class PanamaKernels implements KernelProvider {
      * twelve FMAs, no packing (the panel already is what a packed B sliver would be, and its A values sit
      * in the same row). It
      * replaced a packed GEMM path, whose transposed-A packing made one small copy per row per 6-row
-     * panel. Each entry is summed over the rows in order, pass by pass, so its bits depend on n only.
+     * panel, in ALS rows and in Kernels.gram. Each entry is summed over the rows in order, pass by pass, so
+     * its bits depend on the row range only.
      */
     @Override
-    public void addGramUpper(DenseMatrix rows, int n, float[] out) {
+    public void addGramUpper(DenseMatrix rows, int rowStart, int rowEnd, float[] out) {
         int d = rows.cols();
-        if (n == 0 || d == 0) {
+        if (rowStart == rowEnd || d == 0) {
             return;
         }
         int width = 2 * L;
@@ -566,8 +567,8 @@ public final class PanamaKernels implements KernelProvider {
         }
         MemorySegment rs = rows.segment();
         float[] acc = TILE_C.get();
-        for (int e0 = 0; e0 < n; e0 += SYRK_ROWS) {
-            int count = Math.min(SYRK_ROWS, n - e0);
+        for (int e0 = rowStart; e0 < rowEnd; e0 += SYRK_ROWS) {
+            int count = Math.min(SYRK_ROWS, rowEnd - e0);
             if (stride == rows.rowStride()) {
                 MemorySegment.copy(rs, JAVA_FLOAT, rows.offset(e0, 0), panel, 0, (count - 1) * stride + d);
             } else {
