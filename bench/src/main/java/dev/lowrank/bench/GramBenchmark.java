@@ -12,7 +12,7 @@ import org.openjdk.jmh.annotations.*;
 
 /**
  * The Gramian C = AᵀA of a tall m×k factor matrix (ALS needs VᵀV and UᵀU every half-step). {@code shape}
- * is "m x k". Implementations: {@code GRAM} is {@link Kernels#gram} (one triangle per row block, mirrored);
+ * is "m x k". Implementations: {@code GRAM} is {@link Kernels#gram} (each row block's upper triangle by the addGramUpper tile, mirrored);
  * {@code GEMM} is the same product through {@link Kernels#gemm} with op(A) = Aᵀ (both triangles, so twice
  * the multiply-adds); {@code UPPER} is {@link Kernels#addGramUpper} over all rows in one thread (the
  * packing-free register tile ALS forms a row's normal matrix with); {@code OPENBLAS} is cblas_ssyrk (upper
